@@ -1,0 +1,235 @@
+"""The tables. Times are UTC instants (``UTCDateTime``); calendar dates are plain dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    # Only used for bookkeeping columns (row creation), never for deadline reasoning.
+    return datetime.now(UTC)
+
+
+def _time(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None) -> Any:
+    return Field(
+        default=None,
+        sa_column_args=[ForeignKey(target, ondelete=ondelete)],
+        sa_type=Integer,
+        nullable=nullable,
+        index=index,
+    )
+
+
+class Agency(SQLModel, table=True):
+    __tablename__ = "agency"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(64), unique=True, index=True)
+    name: str = Field(sa_type=String(300))
+    parent_id: int | None = _fk("agency.id", nullable=True)
+
+
+class AgencyGroup(SQLModel, table=True):
+    __tablename__ = "agency_group"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(64), unique=True, index=True)
+    name: str = Field(sa_type=String(500))
+
+
+class AgencyGroupMember(SQLModel, table=True):
+    __tablename__ = "agency_group_member"
+    group_id: int = Field(sa_column_args=[ForeignKey("agency_group.id", ondelete="CASCADE")], primary_key=True)
+    agency_id: int = Field(sa_column_args=[ForeignKey("agency.id", ondelete="CASCADE")], primary_key=True)
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("agency_id", "name", name="uq_contact_agency_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = _fk("agency.id")
+    name: str = Field(sa_type=String(200))
+    role: str = Field(sa_type=String(32), index=True)  # focal_point | manager | coordinator
+    email: str | None = Field(default=None, sa_type=String(320))
+    zalo_user_id: str | None = Field(default=None, sa_type=String(64))
+    phone: str | None = Field(default=None, sa_type=String(32))
+    channels: list[str] = Field(default_factory=lambda: ["email"], sa_type=JSON)
+    language: str = Field(default="vi", sa_type=String(8))
+    active: bool = True
+
+
+class PolicyRow(SQLModel, table=True):
+    __tablename__ = "policy"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(64), unique=True, index=True)
+    definition: dict = Field(default_factory=dict, sa_type=JSON)  # rules.ladder.Policy.to_dict()
+
+
+class Plan(SQLModel, table=True):
+    __tablename__ = "plan"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(100), unique=True, index=True)
+    title: str = Field(sa_type=Text)
+    number: str | None = Field(default=None, sa_type=String(100))
+    issuer_id: int | None = _fk("agency.id", nullable=True, index=False)
+    zone: str = Field(default="Asia/Ho_Chi_Minh", sa_type=String(64))
+    start: date
+    end: date
+    coordinator_id: int | None = _fk("agency.id", nullable=True, index=False)
+    manager_id: int | None = _fk("agency.id", nullable=True, index=False)
+    cycles: dict = Field(default_factory=dict, sa_type=JSON)  # plan-specific cycle overrides
+    created_at: datetime | None = _time()
+
+
+class Provision(SQLModel, table=True):
+    __tablename__ = "provision"
+    __table_args__ = (UniqueConstraint("plan_id", "ref", name="uq_provision_plan_ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = _fk("plan.id", ondelete="CASCADE")
+    ref: str = Field(sa_type=String(64))
+    title: str | None = Field(default=None, sa_type=String(300))
+    text: str = Field(default="", sa_type=Text)
+
+
+class Obligation(SQLModel, table=True):
+    __tablename__ = "obligation"
+    __table_args__ = (UniqueConstraint("plan_id", "ref", name="uq_obligation_plan_ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = _fk("plan.id", ondelete="CASCADE")
+    provision_id: int | None = _fk("provision.id", nullable=True)
+    ref: str = Field(sa_type=String(64))
+    title: str | None = Field(default=None, sa_type=String(300))
+    text: str = Field(default="", sa_type=Text)
+    lead_agency_id: int | None = _fk("agency.id", nullable=True)
+    lead_group_id: int | None = _fk("agency_group.id", nullable=True)
+    report_to_id: int | None = _fk("agency.id", nullable=True, index=False)
+    schedule_kind: str = Field(sa_type=String(16))  # once | recurring | continuous | cycle
+    due: date | None = None
+    rrule: str | None = Field(default=None, sa_type=String(300))
+    inclusive: bool = False
+    phrase: str | None = Field(default=None, sa_type=Text)
+    cycle: str | None = Field(default=None, sa_type=String(64))
+    checkin_rrule: str | None = Field(default=None, sa_type=String(300))
+    policy_id: int | None = _fk("policy.id", nullable=True, index=False)
+    active: bool = True
+    # Occurrences are created ahead of time up to a horizon; the sweep only reads obligations whose
+    # next period is about to enter it (``next_expand_at`` <= as_of), so its cost follows the work due.
+    expanded_through: date | None = None
+    next_expand_at: datetime | None = _time(index=True)
+
+
+class ObligationSupport(SQLModel, table=True):
+    __tablename__ = "obligation_support"
+    obligation_id: int = Field(sa_column_args=[ForeignKey("obligation.id", ondelete="CASCADE")], primary_key=True)
+    agency_id: int = Field(sa_column_args=[ForeignKey("agency.id", ondelete="CASCADE")], primary_key=True)
+
+
+class Occurrence(SQLModel, table=True):
+    __tablename__ = "occurrence"
+    __table_args__ = (
+        UniqueConstraint("obligation_id", "agency_id", "period_key", name="uq_occurrence_period"),
+        Index("ix_occurrence_agency_status", "agency_id", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = _fk("obligation.id", ondelete="CASCADE")
+    agency_id: int = _fk("agency.id")
+    period_key: str = Field(sa_type=String(32))
+    checkin: bool = False
+    nominal_deadline: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    effective_deadline: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="on_track", sa_type=String(16))
+    submitted_at: datetime | None = _time()
+    completed_at: datetime | None = _time()
+    # Steps of the ladder due at or before this instant have been handled.
+    ladder_done_until: datetime | None = _time()
+    next_action_at: datetime | None = _time(index=True)
+    created_at: datetime | None = _time()
+
+
+class Submission(SQLModel, table=True):
+    __tablename__ = "submission"
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = _fk("occurrence.id", ondelete="CASCADE")
+    submitted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    submitted_by: str | None = Field(default=None, sa_type=String(200))
+    note: str | None = Field(default=None, sa_type=Text)
+    state: str = Field(default="pending", sa_type=String(16))  # pending | accepted | returned
+    decided_at: datetime | None = _time()
+    decided_by: str | None = Field(default=None, sa_type=String(200))
+    decision_note: str | None = Field(default=None, sa_type=Text)
+
+
+class Extension(SQLModel, table=True):
+    __tablename__ = "extension"
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = _fk("occurrence.id", ondelete="CASCADE")
+    previous_deadline: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    new_deadline: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    reason: str | None = Field(default=None, sa_type=Text)
+    granted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    granted_by: str | None = Field(default=None, sa_type=String(200))
+
+
+class Blocker(SQLModel, table=True):
+    __tablename__ = "blocker"
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = _fk("occurrence.id", ondelete="CASCADE")
+    raised_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    raised_by: str | None = Field(default=None, sa_type=String(200))
+    text: str = Field(sa_type=Text)
+    resolved_at: datetime | None = _time()
+
+
+class Notification(SQLModel, table=True):
+    """The outbox. ``dedup_key`` (occurrence, step, recipient, channel) is unique, so a sweep run twice,
+    or by two workers at once, writes each message once."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_status_next", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(sa_type=String(200), unique=True)
+    occurrence_id: int = _fk("occurrence.id", ondelete="CASCADE")
+    kind: str = Field(sa_type=String(16))  # reminder | due_today | escalation
+    step: str = Field(sa_type=String(64))
+    level: int = 0
+    recipient_id: int | None = _fk("contact.id", nullable=True)
+    channel: str = Field(sa_type=String(16))
+    status: str = Field(default="pending", sa_type=String(16), index=True)  # pending|sent|dead|skipped|cancelled
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _time()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime | None = _time()
+    sent_at: datetime | None = _time()
+    subject: str | None = Field(default=None, sa_type=Text)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: rows are inserted, never updated or deleted (enforced below)."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    actor: str = Field(default="system", sa_type=String(200))
+    action: str = Field(sa_type=String(64))
+    entity: str = Field(sa_type=String(64))
+    entity_id: int | None = None
+    details: dict = Field(default_factory=dict, sa_type=JSON)
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(AuditLog, "before_update")
+@event.listens_for(AuditLog, "before_delete")
+def _refuse_audit_change(mapper, connection, target) -> None:
+    raise AuditLogIsAppendOnly("the audit log is append-only")

@@ -1,0 +1,137 @@
+"""Reminder and escalation ladders, as escalation chains in the manner of Grafana OnCall.
+
+A policy says who is told and when; the steps of one deadline are computed from the calendar. The
+sweep asks :func:`catch_up` which step to send now: only the latest one due, the others it records
+as skipped, so a sweep after downtime does not flood anyone and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rules.calendar import WorkCalendar
+
+ROLES: tuple[str, ...] = ("focal_point", "manager", "coordinator", "plan_manager")
+
+
+class PolicyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    after: int
+    notify: str
+    repeat: int | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    reminders: tuple[int, ...] = ()
+    escalation: tuple[EscalationStep, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Policy:
+        try:
+            reminders = tuple(sorted({int(r["before"]) for r in data.get("reminders") or []}, reverse=True))
+            escalation = tuple(
+                EscalationStep(int(e["after"]), str(e.get("notify", "focal_point")), e.get("repeat"))
+                for e in data.get("escalation") or []
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PolicyError(f"malformed policy: {exc}") from exc
+        policy = cls(reminders, tuple(sorted(escalation, key=lambda e: e.after)))
+        policy.check()
+        return policy
+
+    def check(self) -> None:
+        if any(r < 0 for r in self.reminders):
+            raise PolicyError("reminders need `before` >= 0 working days")
+        for step in self.escalation:
+            if step.after < 1:
+                raise PolicyError("escalation steps need `after` >= 1 working day")
+            if step.notify not in ROLES:
+                raise PolicyError(f"unknown role {step.notify!r}; expected one of {', '.join(ROLES)}")
+            if step.repeat is not None and (not isinstance(step.repeat, int) or step.repeat < 1):
+                raise PolicyError("`repeat` must be a whole number of working days >= 1")
+        if any(s.repeat for s in self.escalation[:-1]):
+            raise PolicyError("only the last escalation step may repeat")
+
+    def to_dict(self) -> dict[str, Any]:
+        escalation = []
+        for step in self.escalation:
+            item: dict[str, Any] = {"after": step.after, "notify": step.notify}
+            if step.repeat:
+                item["repeat"] = step.repeat
+            escalation.append(item)
+        return {"reminders": [{"before": r} for r in self.reminders], "escalation": escalation}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # unique within an occurrence: the deadline's last day and the step's name
+    kind: str  # reminder | due_today | escalation
+    due_at: datetime
+    notify: str
+    level: int  # 0 for reminders, 1.. for escalation steps
+
+
+def steps(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> Iterator[Step]:
+    """Every step of one deadline in time order; endless when the last escalation repeats."""
+    last = calendar.last_day(deadline)
+    tag = last.isoformat()
+    for before in policy.reminders:
+        day = calendar.add_working_days(calendar.previous_working_day(last), -before)
+        kind = "due_today" if before == 0 else "reminder"
+        yield Step(f"{tag}/reminder-{before}", kind, calendar.office_opening(day), "focal_point", 0)
+    for level, esc in enumerate(policy.escalation, start=1):
+        day = calendar.add_working_days(last, esc.after)
+        yield Step(f"{tag}/escalation-{level}", "escalation", calendar.office_opening(day), esc.notify, level)
+    if policy.escalation and policy.escalation[-1].repeat:
+        esc = policy.escalation[-1]
+        level = len(policy.escalation)
+        day = calendar.add_working_days(last, esc.after)
+        round_ = 1
+        while True:
+            day = calendar.add_working_days(day, esc.repeat)
+            yield Step(f"{tag}/escalation-{level}.{round_}", "escalation", calendar.office_opening(day), esc.notify, level)
+            round_ += 1
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    send: Step | None
+    skipped: tuple[Step, ...]
+    next_step_at: datetime | None
+
+
+def catch_up(
+    deadline: datetime, policy: Policy, calendar: WorkCalendar, *, done_until: datetime | None, as_of: datetime
+) -> CatchUp:
+    """The step to send at ``as_of``: the latest one due since ``done_until``; earlier ones are skipped.
+
+    Steps due at or before ``done_until`` were handled by an earlier sweep and are left alone. A new
+    occurrence (``done_until`` None) gets the step due now, so one created inside its reminder window
+    is still reminded.
+    """
+    due: list[Step] = []
+    next_at = None
+    for step in steps(deadline, policy, calendar):
+        if step.due_at > as_of:
+            next_at = step.due_at
+            break
+        if done_until is None or step.due_at > done_until:
+            due.append(step)
+    if not due:
+        return CatchUp(None, (), next_at)
+    return CatchUp(due[-1], tuple(due[:-1]), next_at)
+
+
+def reminder_window_opens(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> datetime:
+    """When an open occurrence becomes "due soon": its first reminder, or the deadline without one."""
+    if policy.reminders:
+        return next(steps(deadline, policy, calendar)).due_at
+    return deadline

@@ -1,0 +1,128 @@
+"""Schedules of obligations and their expansion into periods (one deadline each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from dateutil.rrule import rrulestr
+
+ScheduleKind = Literal["once", "recurring", "continuous", "cycle"]
+SCHEDULE_KINDS: tuple[str, ...] = ("once", "recurring", "continuous", "cycle")
+
+
+class ScheduleError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A named cycle, such as the yearly budget estimate, with the deadlines it implies."""
+
+    rrule: str
+    inclusive: bool = False
+    phrase: str = ""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: ScheduleKind
+    due: date | None = None
+    rrule: str | None = None
+    inclusive: bool = False
+    phrase: str = ""
+    cycle: str | None = None
+    checkin: str | None = None  # continuous only: overrides the default check-in rule
+
+
+@dataclass(frozen=True)
+class Period:
+    """One deadline of an obligation: ``key`` is stable and identifies the occurrence."""
+
+    key: str
+    due: date
+    inclusive: bool
+    checkin: bool = False
+
+
+def validate_rrule(rule: str) -> None:
+    """Raise ScheduleError with the parser's reason if ``rule`` is not an RFC 5545 RRULE."""
+    text = rule.strip()
+    if not text:
+        raise ScheduleError("empty RRULE")
+    if "DTSTART" in text.upper():
+        raise ScheduleError("RRULE must not carry DTSTART; the plan's start is used")
+    body = text[6:] if text.upper().startswith("RRULE:") else text
+    if "FREQ=" not in body.upper():
+        raise ScheduleError(f"invalid RRULE {rule!r}: FREQ is required")
+    try:
+        rrulestr(body, dtstart=datetime(2000, 1, 1))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ScheduleError(f"invalid RRULE {rule!r}: {exc}") from exc
+
+
+def _rule_dates(rule: str, start: date, end: date) -> list[date]:
+    body = rule[6:] if rule.upper().startswith("RRULE:") else rule
+    parsed = rrulestr(body, dtstart=datetime(start.year, start.month, start.day))
+    return [
+        moment.date()
+        for moment in parsed.between(
+            datetime(start.year, start.month, start.day), datetime(end.year, end.month, end.day), inc=True
+        )
+    ]
+
+
+def resolve(schedule: Schedule, cycles: dict[str, Cycle], default_checkin: Cycle) -> tuple[str | None, bool, bool]:
+    """The rule behind a schedule: (rrule or None for once, inclusive, is a check-in)."""
+    if schedule.kind == "once":
+        if schedule.due is None:
+            raise ScheduleError("a once schedule needs `due`")
+        return None, schedule.inclusive, False
+    if schedule.kind == "recurring":
+        if not schedule.rrule:
+            raise ScheduleError("a recurring schedule needs `rrule`")
+        return schedule.rrule, schedule.inclusive, False
+    if schedule.kind == "continuous":
+        if schedule.checkin:
+            return schedule.checkin, True, True
+        return default_checkin.rrule, default_checkin.inclusive, True
+    if schedule.kind == "cycle":
+        if schedule.cycle not in cycles:
+            raise ScheduleError(f"unknown cycle {schedule.cycle!r}; known: {', '.join(sorted(cycles)) or 'none'}")
+        cycle = cycles[schedule.cycle]
+        return cycle.rrule, cycle.inclusive, False
+    raise ScheduleError(f"unknown schedule kind {schedule.kind!r}")
+
+
+def periods(
+    schedule: Schedule,
+    *,
+    plan_start: date,
+    plan_end: date,
+    until: date,
+    cycles: dict[str, Cycle],
+    default_checkin: Cycle,
+    after: date | None = None,
+) -> list[Period]:
+    """The periods whose due date lies in (after, until] and inside the plan.
+
+    A period due on the plan's first day is dropped for exclusive deadlines ("before the day the
+    plan starts" cannot be met).
+    """
+    rule, inclusive, checkin = resolve(schedule, cycles, default_checkin)
+    if rule is None:
+        # A single deadline set by the coordinator counts even when it falls after the plan's end.
+        end = until
+        candidates = [schedule.due] if schedule.due is not None else []
+    else:
+        end = min(plan_end, until)
+        candidates = _rule_dates(rule, plan_start, end) if plan_start <= end else []
+    result = []
+    for due in candidates:
+        if due > end or due < plan_start or (due == plan_start and not inclusive):
+            continue
+        if after is not None and due <= after:
+            continue
+        result.append(Period(key=due.isoformat(), due=due, inclusive=inclusive, checkin=checkin))
+    return result

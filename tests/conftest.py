@@ -1,0 +1,121 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL where reachable) and the Prefect harness.
+
+Every test gets an empty, migrated database and leaves it empty: a fresh SQLite file, or on
+PostgreSQL a schema of this test session whose tables are emptied after each test and which is
+dropped at the end, so the suite can run twice in a row against the same server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from models.db import create_db_engine, upgrade  # noqa: E402
+
+PG_URL = os.environ.get("OBLIGATIONS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("OBLIGATIONS_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            pass
+    except OSError as exc:
+        return f"PostgreSQL not reachable on 127.0.0.1:5432 ({exc})"
+    try:
+        engine = create_db_engine(PG_URL)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no usable server
+        return f"PostgreSQL at {PG_URL} refused the connection ({exc.__class__.__name__})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema():
+    reason = _postgres_reachable()
+    if reason:
+        if REQUIRE_PG:
+            pytest.fail(f"OBLIGATIONS_REQUIRE_POSTGRES=1 but {reason}")
+        print(f"\nskipping PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_db_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'create schema "{schema}"'))
+    engine = create_db_engine(PG_URL, schema=schema)
+    upgrade(engine)
+    engine.dispose()
+    yield schema
+    with admin.begin() as connection:
+        connection.execute(text(f'drop schema "{schema}" cascade'))
+    admin.dispose()
+
+
+def _empty_tables(engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"truncate {names} restart identity cascade"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, sqlite_template) -> str:
+    path = tmp_path / "obligations.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def pg_url(pg_schema):
+    engine = create_db_engine(PG_URL, schema=pg_schema)
+    yield PG_URL, pg_schema
+    _empty_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path, sqlite_template):
+    """A migrated, empty database: each test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        engine = create_db_engine(request.getfixturevalue("sqlite_url"))
+    else:
+        url, schema = request.getfixturevalue("pg_url")
+        engine = create_db_engine(url, schema=schema)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url):
+    engine = create_db_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One ephemeral Prefect API for the whole session: starting it costs about 12 s."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
