@@ -97,7 +97,8 @@ def steps(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> Iterato
         round_ = 1
         while True:
             day = calendar.add_working_days(day, esc.repeat)
-            yield Step(f"{tag}/escalation-{level}.{round_}", "escalation", calendar.office_opening(day), esc.notify, level)
+            key = f"{tag}/escalation-{level}.{round_}"
+            yield Step(key, "escalation", calendar.office_opening(day), esc.notify, level)
             round_ += 1
 
 

@@ -57,9 +57,12 @@ def validate_rrule(rule: str) -> None:
     if "FREQ=" not in body.upper():
         raise ScheduleError(f"invalid RRULE {rule!r}: FREQ is required")
     try:
-        rrulestr(body, dtstart=datetime(2000, 1, 1))
-    except (ValueError, TypeError, KeyError) as exc:
+        parsed = rrulestr(body, dtstart=datetime(2000, 1, 1))
+        first = parsed.after(datetime(2000, 1, 1), inc=True)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise ScheduleError(f"invalid RRULE {rule!r}: {exc}") from exc
+    if first is None:
+        raise ScheduleError(f"invalid RRULE {rule!r}: it yields no date")
 
 
 def _rule_dates(rule: str, start: date, end: date) -> list[date]:

@@ -1,0 +1,435 @@
+"""``obligations``: the command line of the engine (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time as clock
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from config.settings import get_settings
+
+app = typer.Typer(
+    help="Theo dõi nhiệm vụ của kế hoạch: nhắc việc và đôn đốc theo hạn. "
+    "Tracks the obligations of a government plan and sends reminders and escalations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+EXAMPLE = Path(__file__).resolve().parent / "config" / "examples" / "khanh-hoa-2017-2020.yaml"
+
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="The moment to act as of: ISO 8601 with an offset, e.g. 2020-12-14T08:00+07:00. "
+                 "Default: now."),
+]
+Actor = Annotated[str, typer.Option("--by", help="Who acts (recorded in the audit log).")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def parse_as_of(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of {value!r} is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        raise fail(f"--as-of {value!r} has no UTC offset; write e.g. {value}+07:00") from None
+    return moment.astimezone(UTC)
+
+
+def parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def engine_and_runtime():
+    from flows.runtime import Runtime
+    from models.db import create_db_engine
+
+    settings = get_settings()
+    return create_db_engine(settings.database_url), Runtime(settings)
+
+
+@app.callback()
+def main(
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", envvar="OBLIGATIONS_DATABASE_URL",
+                                 help="SQLAlchemy URL (default: SQLite file var/obligations.db).")
+    ] = None,
+) -> None:
+    if database_url:
+        os.environ["OBLIGATIONS_DATABASE_URL"] = database_url
+        get_settings.cache_clear()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Create or migrate the schema to the latest revision."""
+    from models.db import create_db_engine, current_revision, upgrade
+
+    engine = create_db_engine(get_settings().database_url)
+    upgrade(engine, revision)
+    out.print(f"Cơ sở dữ liệu ở phiên bản {current_revision(engine)}.")
+
+
+@app.command()
+def load(
+    file: Annotated[Path, typer.Argument(help="The coordinator's YAML file (see docs/coordinator-file.md).")],
+    as_of: AsOf = None,
+    actor: Actor = "cli",
+) -> None:
+    """Load agencies, groups, contacts, policies, a plan and its obligations: all or nothing."""
+    from plans.apply import load_file
+    from plans.coordinator_file import DraftError
+
+    from config.settings import load_yaml_defaults
+    from models.db import create_db_engine, upgrade
+
+    moment = parse_as_of(as_of)
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    upgrade(engine)
+    try:
+        summary = load_file(engine, file, defaults=load_yaml_defaults(settings.defaults_file), actor=actor,
+                            as_of=moment)
+    except DraftError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise fail(f"{file}: không nạp được, cơ sở dữ liệu không thay đổi (nothing was written)") from None
+    out.print(str(summary))
+
+
+def _run_flow(name: str, moment: datetime, direct: bool) -> dict:
+    if direct:
+        from flows.dispatch import dispatch
+        from flows.sweep import sweep
+
+        engine, rt = engine_and_runtime()
+        return sweep(engine, rt, moment).as_dict() if name == "sweep" else dict(dispatch(engine, rt, moment))
+    from flows.jobs import dispatch_flow, sweep_flow
+
+    return (sweep_flow if name == "sweep" else dispatch_flow)(as_of=moment)
+
+
+Direct = Annotated[bool, typer.Option("--direct", help="Run without Prefect (no flow run is recorded).")]
+
+
+@app.command()
+def sweep(as_of: AsOf = None, direct: Direct = False) -> None:
+    """Create due occurrences, update statuses and write the reminders and escalations due to the outbox."""
+    result = _run_flow("sweep", parse_as_of(as_of), direct)
+    out.print_json(json.dumps(result))
+
+
+@app.command()
+def dispatch(as_of: AsOf = None, direct: Direct = False) -> None:
+    """Send the messages due in the outbox (inside office hours) and record each result."""
+    result = _run_flow("dispatch", parse_as_of(as_of), direct)
+    out.print_json(json.dumps(result))
+
+
+STATUS_ORDER = ["on_track", "due_soon", "submitted", "overdue", "done_on_time", "done_late", "waived"]
+
+
+@app.command()
+def status(
+    as_of: AsOf = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="List the overdue occurrences.")] = False,
+    agency: Annotated[str | None, typer.Option("--agency", help="Only this agency (code).")] = None,
+    plan: Annotated[str | None, typer.Option("--plan", help="Only this plan (code).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Occurrences by agency and status; with --overdue, the overdue ones one by one."""
+    from flows.report import counts_by_agency, occurrences_at, outbox_counts
+    from models.db import session_scope
+    from rules.status import LABELS_VI, Status
+
+    moment = parse_as_of(as_of)
+    engine, rt = engine_and_runtime()
+    with session_scope(engine) as session:
+        views = occurrences_at(session, rt, moment, agency=agency, plan=plan)
+        outbox = outbox_counts(session)
+    late = [v for v in views if v.status == Status.OVERDUE]
+    by_agency = counts_by_agency(views)
+    if as_json:
+        payload = {
+            "as_of": moment.isoformat(),
+            "by_agency": {code: dict(counts) for code, counts in by_agency.items()},
+            "outbox": outbox,
+        }
+        if overdue:
+            payload["overdue"] = [v.as_dict() for v in sorted(late, key=lambda v: -v.working_days_overdue)]
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    table = Table(title=f"Tình hình thực hiện đến {moment.isoformat()}")
+    table.add_column("Cơ quan")
+    for key in STATUS_ORDER:
+        table.add_column(LABELS_VI[Status(key)], justify="right")
+    for code, counts in sorted(by_agency.items()):
+        table.add_row(code, *[str(counts.get(key, 0) or "") for key in STATUS_ORDER])
+    out.print(table)
+    if outbox.get("dead"):
+        out.print(f"[bold red]{outbox['dead']} tin nhắn không gửi được (dead)[/]: xem bảng notification.")
+    if overdue:
+        out.print(overdue_table(late))
+
+
+def overdue_table(late) -> Table:
+    table = Table(title="Nhiệm vụ quá hạn")
+    for column in ("Số", "Cơ quan", "Mục", "Nhiệm vụ", "Hạn", "Quá (ngày làm việc)"):
+        table.add_column(column)
+    for view in sorted(late, key=lambda v: (-v.working_days_overdue, v.agency_code)):
+        table.add_row(str(view.id), view.agency_code, view.ref, view.title[:60], view.deadline_day,
+                      str(view.working_days_overdue))
+    return table
+
+
+def _act(action) -> None:
+    from flows.actions import ActionError
+    from models.db import session_scope
+
+    engine, rt = engine_and_runtime()
+    try:
+        with session_scope(engine) as session:
+            message = action(session, rt)
+    except ActionError as exc:
+        raise fail(str(exc)) from None
+    out.print(message)
+
+
+OccurrenceId = Annotated[int, typer.Argument(help="The occurrence number (shown by `status --overdue`).")]
+
+
+@app.command()
+def submit(occurrence: OccurrenceId, note: Annotated[str | None, typer.Option(help="A short note.")] = None,
+           as_of: AsOf = None, actor: Actor = "cli") -> None:
+    """Record a submission (the report, or the progress note of a check-in); stops the reminders."""
+    from flows import actions
+
+    moment = parse_as_of(as_of)
+
+    def act(session, rt) -> str:
+        actions.submit(session, occurrence, as_of=moment, actor=actor, note=note)
+        return f"Đã ghi nhận báo cáo của kỳ {occurrence}, chờ duyệt."
+
+    _act(act)
+
+
+@app.command()
+def accept(occurrence: OccurrenceId, note: Annotated[str | None, typer.Option(help="A note.")] = None,
+           as_of: AsOf = None, actor: Actor = "cli") -> None:
+    """Accept the pending submission: the occurrence is done, on time or late."""
+    from flows import actions
+    from rules.status import LABELS_VI
+
+    moment = parse_as_of(as_of)
+
+    def act(session, rt) -> str:
+        outcome = actions.accept(session, occurrence, as_of=moment, actor=actor, note=note)
+        return f"Kỳ {occurrence}: {LABELS_VI[outcome]}."
+
+    _act(act)
+
+
+@app.command(name="return")
+def return_(occurrence: OccurrenceId, note: Annotated[str, typer.Option(help="What is missing.")],
+            as_of: AsOf = None, actor: Actor = "cli") -> None:
+    """Return the pending submission: the occurrence reopens and the ladder resumes."""
+    from flows import actions
+    from rules.status import LABELS_VI
+
+    moment = parse_as_of(as_of)
+
+    def act(session, rt) -> str:
+        outcome = actions.return_submission(session, rt, occurrence, as_of=moment, actor=actor, note=note)
+        return f"Đã trả lại kỳ {occurrence}; trạng thái: {LABELS_VI[outcome]}."
+
+    _act(act)
+
+
+@app.command()
+def extend(occurrence: OccurrenceId,
+           until: Annotated[str, typer.Option("--until", help="New last day (YYYY-MM-DD), inclusive.")],
+           reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+           as_of: AsOf = None, actor: Actor = "cli") -> None:
+    """Grant an extension: the deadline moves and the ladder restarts from the new one."""
+    from flows import actions
+
+    moment = parse_as_of(as_of)
+    day = parse_day(until, "--until")
+
+    def act(session, rt) -> str:
+        actions.extend(session, rt, occurrence, until=day, as_of=moment, actor=actor, reason=reason)
+        return f"Đã gia hạn kỳ {occurrence} đến hết ngày làm việc {day:%d/%m/%Y} (hoặc ngày làm việc kế tiếp)."
+
+    _act(act)
+
+
+@app.command()
+def waive(occurrence: OccurrenceId, reason: Annotated[str, typer.Option(help="Why (required).")],
+          as_of: AsOf = None, actor: Actor = "cli") -> None:
+    """Waive an occurrence: nothing more is asked or sent for it."""
+    from flows import actions
+
+    moment = parse_as_of(as_of)
+
+    def act(session, rt) -> str:
+        actions.waive(session, occurrence, as_of=moment, actor=actor, reason=reason)
+        return f"Đã miễn thực hiện kỳ {occurrence}."
+
+    _act(act)
+
+
+@app.command()
+def blocker(occurrence: OccurrenceId, text: Annotated[str, typer.Argument(help="The difficulty (vướng mắc).")],
+            as_of: AsOf = None, actor: Actor = "cli") -> None:
+    """Raise a blocker on an occurrence for the coordinator."""
+    from flows import actions
+
+    moment = parse_as_of(as_of)
+
+    def act(session, rt) -> str:
+        raised = actions.raise_blocker(session, occurrence, as_of=moment, actor=actor, text=text)
+        return f"Đã ghi nhận vướng mắc số {raised.id} của kỳ {occurrence}."
+
+    _act(act)
+
+
+def _replay_with_progress(start: date, end: date) -> dict:
+    from flows.jobs import listen_to_replay, simulate_flow
+
+    total = (end - start).days + 1
+    with Progress(TextColumn("[bold]Mô phỏng[/] {task.fields[day]}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=False) as progress:
+        task = progress.add_task("replay", total=total, day="")
+        listen_to_replay(lambda day: progress.update(task, advance=1, day=day.isoformat()))
+        try:
+            return simulate_flow(start=start, end=end, database_url=get_settings().database_url)
+        finally:
+            listen_to_replay(None)
+
+
+@app.command()
+def simulate(
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+) -> None:
+    """Replay each day: sweep, dispatch and a deterministic pattern of submissions, in one flow run."""
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if last < first:
+        raise fail("--to is before --from")
+    out.print_json(json.dumps(_replay_with_progress(first, last)))
+
+
+@app.command()
+def demo(
+    example: Annotated[Path, typer.Option(help="The plan file to load.")] = EXAMPLE,
+    start: Annotated[str, typer.Option("--from", help="First day.")] = "2017-04-01",
+    end: Annotated[str, typer.Option("--to", help="Last day.")] = "2021-01-31",
+) -> None:
+    """A fresh SQLite database, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed; prints the results."""
+    from plans.apply import load_file
+    from plans.coordinator_file import DraftError
+
+    from config.settings import load_yaml_defaults
+    from flows.report import counts_by_agency, counts_by_year, messages_by_year, occurrences_at
+    from models.db import create_db_engine, session_scope, upgrade
+    from rules.status import LABELS_VI, Status
+
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    started = clock.monotonic()
+    database = Path("var/demo.db")
+    maildir = Path("var/maildir")
+    for path in (database, Path("var/demo.db-wal"), Path("var/demo.db-shm")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(maildir, ignore_errors=True)
+    os.environ["OBLIGATIONS_DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["OBLIGATIONS_EMAIL_URL"] = os.environ["OBLIGATIONS_ZALO_URL"] = f"maildir://{maildir}"
+    get_settings.cache_clear()
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    upgrade(engine)
+    load_at = get_runtime_calendar(settings).start_of_day(first)
+    try:
+        summary = load_file(engine, example, defaults=load_yaml_defaults(settings.defaults_file), actor="demo",
+                            as_of=load_at)
+    except DraftError as exc:
+        err.print(str(exc), markup=False)
+        raise fail(f"{example}: không nạp được") from None
+    out.print(f"[bold]Đã nạp[/] {example.name}: {summary}")
+    result = _replay_with_progress(first, last)
+    end_moment = get_runtime_calendar(settings).at_local(last, datetime.min.time().replace(hour=17))
+    _, rt = engine_and_runtime()
+    with session_scope(engine) as session:
+        views = occurrences_at(session, rt, end_moment)
+        sent = messages_by_year(session)
+    by_year = counts_by_year(views)
+    table = Table(title="Kỳ thực hiện theo năm (theo hạn) và tin nhắn đã gửi")
+    table.add_column("Năm")
+    for key in STATUS_ORDER:
+        table.add_column(LABELS_VI[Status(key)], justify="right")
+    table.add_column("Nhắc việc", justify="right")
+    table.add_column("Đôn đốc", justify="right")
+    for year in sorted(set(by_year) | set(sent)):
+        counts, messages = by_year.get(year, {}), sent.get(year, {})
+        reminders = messages.get("reminder", 0) + messages.get("due_today", 0)
+        table.add_row(str(year), *[str(counts.get(k, 0)) for k in STATUS_ORDER], str(reminders),
+                      str(messages.get("escalation", 0)))
+    out.print(table)
+    late = [v for v in views if v.status == Status.OVERDUE]
+    summary_table = Table(title=f"Quá hạn theo cơ quan đến {last:%d/%m/%Y}")
+    summary_table.add_column("Cơ quan")
+    summary_table.add_column("Tên")
+    summary_table.add_column("Số nhiệm vụ quá hạn", justify="right")
+    summary_table.add_column("Quá hạn lâu nhất (ngày làm việc)", justify="right")
+    names = {v.agency_code: v.agency_name for v in late}
+    for code, counts in sorted(counts_by_agency(late).items(), key=lambda kv: -kv[1]["overdue"]):
+        longest = max(v.working_days_overdue for v in late if v.agency_code == code)
+        summary_table.add_row(code, names[code], str(counts["overdue"]), str(longest))
+    out.print(summary_table)
+    mails = sum(1 for _ in (maildir / "new").iterdir()) if (maildir / "new").exists() else 0
+    out.print(
+        f"{result['days']} ngày, {result['dispatch'].get('sent', 0)} tin nhắn đã gửi, {mails} tệp .eml trong "
+        f"{maildir}/new; cơ sở dữ liệu {database}; {clock.monotonic() - started:.0f} giây."
+    )
+
+
+def get_runtime_calendar(settings):
+    from flows.runtime import Runtime
+
+    return Runtime(settings).calendar()
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="When to sweep and dispatch (cron).")] = "*/30 7-17 * * 1-6",
+) -> None:
+    """Run the sweep-and-dispatch flow on a schedule (Prefect serve); stop with Ctrl+C."""
+    from flows.jobs import sweep_and_dispatch_flow
+
+    sweep_and_dispatch_flow.serve(name="obligations", cron=cron)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

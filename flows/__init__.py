@@ -1,0 +1,1 @@
+"""Prefect flows (sweep, dispatch, simulate) over the plain functions beside them."""

@@ -1,0 +1,167 @@
+"""What people do to an occurrence: submit, accept, return, extend, waive, raise a blocker.
+
+Each action checks the occurrence's state, writes its row, stops or restarts the ladder and
+appends to the audit log, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from flows.runtime import Runtime, check_as_of
+from models.tables import AuditLog, Blocker, Extension, Notification, Obligation, Occurrence, Plan, Submission
+from rules.ladder import reminder_window_opens
+from rules.status import OPEN, Status, done_status, open_status
+
+
+class ActionError(ValueError):
+    """An action that the occurrence's state does not allow; the message is for the user."""
+
+
+def _occurrence(session: Session, occurrence_id: int) -> Occurrence:
+    occurrence = session.get(Occurrence, occurrence_id)
+    if occurrence is None:
+        raise ActionError(f"không có kỳ thực hiện số {occurrence_id} (occurrence {occurrence_id} not found)")
+    return occurrence
+
+
+def _pending_submission(session: Session, occurrence: Occurrence) -> Submission:
+    submission = session.scalars(
+        select(Submission)
+        .where(Submission.occurrence_id == occurrence.id, Submission.state == "pending")
+        .order_by(Submission.id.desc())
+    ).first()
+    if submission is None:
+        raise ActionError(f"kỳ {occurrence.id} chưa có báo cáo chờ duyệt (no pending submission)")
+    return submission
+
+
+def _stop_ladder(session: Session, occurrence: Occurrence) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.occurrence_id == occurrence.id, Notification.status == "pending")
+        .values(status="cancelled")
+    )
+
+
+def _audit(session: Session, as_of: datetime, actor: str, action: str, occurrence: Occurrence, **details) -> None:
+    session.add(
+        AuditLog(at=as_of, actor=actor, action=action, entity="occurrence", entity_id=occurrence.id, details=details)
+    )
+
+
+def _require_open(occurrence: Occurrence, verb: str) -> None:
+    if Status(occurrence.status) not in OPEN:
+        raise ActionError(f"không thể {verb}: kỳ {occurrence.id} đang ở trạng thái {occurrence.status}")
+
+
+def submit(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None) -> Submission:
+    check_as_of(as_of)
+    occurrence = _occurrence(session, occurrence_id)
+    _require_open(occurrence, "nộp báo cáo")
+    submission = Submission(occurrence_id=occurrence.id, submitted_at=as_of, submitted_by=actor, note=note)
+    session.add(submission)
+    occurrence.submitted_at = as_of
+    occurrence.status = Status.SUBMITTED.value
+    occurrence.next_action_at = None
+    _stop_ladder(session, occurrence)
+    session.add(occurrence)
+    _audit(session, as_of, actor, "submit", occurrence, note=note)
+    return submission
+
+
+def accept(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None) -> Status:
+    check_as_of(as_of)
+    occurrence = _occurrence(session, occurrence_id)
+    submission = _pending_submission(session, occurrence)
+    submission.state, submission.decided_at, submission.decided_by = "accepted", as_of, actor
+    submission.decision_note = note
+    status = done_status(submission.submitted_at, occurrence.effective_deadline)
+    occurrence.status = status.value
+    occurrence.completed_at = as_of
+    occurrence.next_action_at = None
+    session.add_all([submission, occurrence])
+    _audit(session, as_of, actor, "accept", occurrence, status=status.value,
+           submitted_at=submission.submitted_at.isoformat(), deadline=occurrence.effective_deadline.isoformat())
+    return status
+
+
+def _reopen(session: Session, rt: Runtime, occurrence: Occurrence, as_of: datetime) -> None:
+    """Back to an open status; the next sweep picks the ladder up where it stands now."""
+    obligation = session.get(Obligation, occurrence.obligation_id)
+    calendar = rt.calendar(session.get(Plan, obligation.plan_id).zone)
+    window = reminder_window_opens(occurrence.effective_deadline, rt.policy(session, obligation.policy_id), calendar)
+    occurrence.status = open_status(as_of, occurrence.effective_deadline, window).value
+    occurrence.next_action_at = as_of
+
+
+def return_submission(
+    session: Session, rt: Runtime, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None
+) -> Status:
+    check_as_of(as_of)
+    occurrence = _occurrence(session, occurrence_id)
+    submission = _pending_submission(session, occurrence)
+    submission.state, submission.decided_at, submission.decided_by = "returned", as_of, actor
+    submission.decision_note = note
+    occurrence.submitted_at = None
+    _reopen(session, rt, occurrence, as_of)
+    session.add_all([submission, occurrence])
+    _audit(session, as_of, actor, "return", occurrence, note=note)
+    return Status(occurrence.status)
+
+
+def extend(
+    session: Session, rt: Runtime, occurrence_id: int, *, until: date, as_of: datetime, actor: str,
+    reason: str | None = None,
+) -> Extension:
+    """Grant time until the end of ``until`` (moved off a day off like any deadline)."""
+    check_as_of(as_of)
+    occurrence = _occurrence(session, occurrence_id)
+    _require_open(occurrence, "gia hạn")
+    obligation = session.get(Obligation, occurrence.obligation_id)
+    calendar = rt.calendar(session.get(Plan, obligation.plan_id).zone)
+    new_deadline = calendar.effective_deadline(calendar.deadline_for(until, inclusive=True))
+    if new_deadline <= occurrence.effective_deadline:
+        current = calendar.last_day(occurrence.effective_deadline)
+        raise ActionError(f"hạn mới {until:%d/%m/%Y} phải sau hạn hiện tại {current:%d/%m/%Y}")
+    extension = Extension(
+        occurrence_id=occurrence.id, previous_deadline=occurrence.effective_deadline, new_deadline=new_deadline,
+        reason=reason, granted_at=as_of, granted_by=actor,
+    )
+    session.add(extension)
+    occurrence.effective_deadline = new_deadline
+    _stop_ladder(session, occurrence)
+    _reopen(session, rt, occurrence, as_of)
+    session.add(occurrence)
+    _audit(session, as_of, actor, "extend", occurrence, previous=extension.previous_deadline.isoformat(),
+           new=new_deadline.isoformat(), reason=reason)
+    return extension
+
+
+def waive(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, reason: str) -> None:
+    check_as_of(as_of)
+    if not reason.strip():
+        raise ActionError("cần ghi lý do miễn thực hiện (a reason is required)")
+    occurrence = _occurrence(session, occurrence_id)
+    if Status(occurrence.status) in {Status.DONE_ON_TIME, Status.DONE_LATE, Status.WAIVED}:
+        raise ActionError(f"kỳ {occurrence.id} đã kết thúc ({occurrence.status})")
+    occurrence.status = Status.WAIVED.value
+    occurrence.completed_at = as_of
+    occurrence.next_action_at = None
+    _stop_ladder(session, occurrence)
+    session.add(occurrence)
+    _audit(session, as_of, actor, "waive", occurrence, reason=reason)
+
+
+def raise_blocker(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, text: str) -> Blocker:
+    check_as_of(as_of)
+    if not text.strip():
+        raise ActionError("cần mô tả vướng mắc (the blocker needs a description)")
+    occurrence = _occurrence(session, occurrence_id)
+    blocker = Blocker(occurrence_id=occurrence.id, raised_at=as_of, raised_by=actor, text=text.strip())
+    session.add(blocker)
+    _audit(session, as_of, actor, "blocker", occurrence, text=text.strip())
+    return blocker

@@ -1,0 +1,123 @@
+"""What managers read: occurrences with their status at a given moment, by agency and by year."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from flows.runtime import Runtime
+from models.tables import Agency, Notification, Obligation, Occurrence, Plan
+from rules.ladder import reminder_window_opens
+from rules.status import OPEN, Status, open_status
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    id: int
+    plan: str
+    ref: str
+    title: str
+    agency_code: str
+    agency_name: str
+    period: str
+    checkin: bool
+    deadline_day: str  # the last day in time, in the plan's zone
+    status: Status
+    working_days_overdue: int
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "plan": self.plan,
+            "ref": self.ref,
+            "title": self.title,
+            "agency": self.agency_code,
+            "agency_name": self.agency_name,
+            "period": self.period,
+            "checkin": self.checkin,
+            "deadline": self.deadline_day,
+            "status": self.status.value,
+            "working_days_overdue": self.working_days_overdue,
+        }
+
+
+def occurrences_at(
+    session: Session, rt: Runtime, as_of: datetime, *, agency: str | None = None, plan: str | None = None
+) -> list[OccurrenceView]:
+    """Every occurrence with its status at ``as_of`` (open ones recomputed, so a late sweep does not mislead)."""
+    statement = (
+        select(Occurrence, Obligation, Agency, Plan)
+        .join(Obligation, Obligation.id == Occurrence.obligation_id)
+        .join(Agency, Agency.id == Occurrence.agency_id)
+        .join(Plan, Plan.id == Obligation.plan_id)
+        .where(Occurrence.created_at <= as_of)
+        .order_by(Agency.code, Occurrence.effective_deadline, Obligation.ref)
+    )
+    if agency:
+        statement = statement.where(Agency.code == agency)
+    if plan:
+        statement = statement.where(Plan.code == plan)
+    views = []
+    for occurrence, obligation, agency_row, plan_row in session.execute(statement):
+        calendar = rt.calendar(plan_row.zone)
+        status = Status(occurrence.status)
+        if status in OPEN:
+            policy = rt.policy(session, obligation.policy_id)
+            window = reminder_window_opens(occurrence.effective_deadline, policy, calendar)
+            status = open_status(as_of, occurrence.effective_deadline, window)
+        last_day = calendar.last_day(occurrence.effective_deadline)
+        overdue = (
+            max(calendar.working_days_between(last_day, calendar.local_date(as_of)), 0)
+            if status == Status.OVERDUE
+            else 0
+        )
+        views.append(
+            OccurrenceView(
+                id=occurrence.id,
+                plan=plan_row.code,
+                ref=obligation.ref,
+                title=obligation.title or obligation.text[:80],
+                agency_code=agency_row.code,
+                agency_name=agency_row.name,
+                period=occurrence.period_key,
+                checkin=occurrence.checkin,
+                deadline_day=last_day.isoformat(),
+                status=status,
+                working_days_overdue=overdue,
+            )
+        )
+    return views
+
+
+def counts_by_agency(views: list[OccurrenceView]) -> dict[str, Counter]:
+    table: dict[str, Counter] = defaultdict(Counter)
+    for view in views:
+        table[view.agency_code][view.status.value] += 1
+    return dict(table)
+
+
+def counts_by_year(views: list[OccurrenceView]) -> dict[int, Counter]:
+    table: dict[int, Counter] = defaultdict(Counter)
+    for view in views:
+        table[int(view.deadline_day[:4])][view.status.value] += 1
+    return dict(sorted(table.items()))
+
+
+def messages_by_year(session: Session) -> dict[int, Counter]:
+    """Messages sent, by year of sending and kind."""
+    table: dict[int, Counter] = defaultdict(Counter)
+    rows = session.execute(
+        select(Notification.sent_at, Notification.kind).where(Notification.status == "sent")
+    )
+    for sent_at, kind in rows:
+        table[sent_at.year][kind] += 1
+    return dict(sorted(table.items()))
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Notification.status, func.count()).group_by(Notification.status))
+    return {status: count for status, count in rows}

@@ -1,0 +1,67 @@
+"""What the plain sweep and dispatch functions share: settings, calendars, policies and cycles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from config.settings import Settings, calendar_overrides, load_yaml_defaults
+from models.tables import Plan, PolicyRow
+from rules.calendar import WorkCalendar, require_aware
+from rules.ladder import Policy
+from rules.schedule import Cycle
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    defaults: dict = field(init=False)
+    _calendars: dict[str, WorkCalendar] = field(default_factory=dict, init=False)
+    _policies: dict[int | None, Policy] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.defaults = load_yaml_defaults(self.settings.defaults_file)
+        self._days_off, self._working_days = calendar_overrides(self.settings)
+        checkin = self.defaults.get("continuous_checkin") or {}
+        self.default_checkin = Cycle(checkin.get("rrule", "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
+                                     bool(checkin.get("inclusive", True)))
+        self.default_policy = Policy.from_dict(self.defaults["policies"]["default"])
+
+    def calendar(self, zone: str | None = None) -> WorkCalendar:
+        zone = zone or self.settings.zone
+        if zone not in self._calendars:
+            self._calendars[zone] = WorkCalendar(
+                zone,
+                days_off=self._days_off,
+                working_days=self._working_days,
+                office_start=self.settings.office_start,
+                office_end=self.settings.office_end,
+            )
+        return self._calendars[zone]
+
+    def cycles(self, plan: Plan) -> dict[str, Cycle]:
+        merged = dict(self.defaults.get("cycles") or {})
+        merged.update(plan.cycles or {})
+        return {
+            name: Cycle(spec["rrule"], bool(spec.get("inclusive", False)), spec.get("phrase", ""))
+            for name, spec in merged.items()
+        }
+
+    def policy(self, session: Session, policy_id: int | None) -> Policy:
+        if policy_id not in self._policies:
+            row = session.get(PolicyRow, policy_id) if policy_id is not None else None
+            self._policies[policy_id] = Policy.from_dict(row.definition) if row else self.default_policy
+        return self._policies[policy_id]
+
+    def plans(self, session: Session, ids: set[int]) -> dict[int, Plan]:
+        if not ids:
+            return {}
+        return {p.id: p for p in session.scalars(select(Plan).where(Plan.id.in_(ids)))}
+
+
+def check_as_of(as_of: datetime) -> datetime:
+    """Every entry point takes the clock as input; a naive time would be read in the wrong zone."""
+    return require_aware(as_of)

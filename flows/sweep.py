@@ -1,0 +1,291 @@
+"""The sweep: create the occurrences entering the horizon, then act on every occurrence that is due.
+
+Both steps read only what is due, through indexed columns (``Obligation.next_expand_at``,
+``Occurrence.next_action_at``), and write with insert-or-ignore on unique keys, so the cost follows
+the work due and a sweep run twice, or by two workers at once, writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from flows.runtime import Runtime, check_as_of
+from models.db import session_scope
+from models.queries import due_occurrences, insert_ignoring_duplicates
+from models.tables import Agency, AgencyGroupMember, Contact, Notification, Obligation, Occurrence, Plan
+from rules.ladder import Step, catch_up, reminder_window_opens
+from rules.schedule import Schedule, periods
+from rules.status import OPEN, Status, next_status_change, open_status
+
+FAR_FUTURE = date(9999, 12, 31)
+ADDRESS_FIELD = {"email": "email", "zalo": "zalo_user_id"}
+
+
+@dataclass
+class SweepStats:
+    occurrences_created: int = 0
+    occurrences_processed: int = 0
+    notifications: int = 0
+    skipped_steps: int = 0
+    undeliverable: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, other: SweepStats) -> None:
+        self.occurrences_created += other.occurrences_created
+        self.occurrences_processed += other.occurrences_processed
+        self.notifications += other.notifications
+        self.skipped_steps += other.skipped_steps
+        self.undeliverable += other.undeliverable
+        for kind, count in other.by_kind.items():
+            self.by_kind[kind] += count
+
+    def as_dict(self) -> dict:
+        return {
+            "occurrences_created": self.occurrences_created,
+            "occurrences_processed": self.occurrences_processed,
+            "notifications": self.notifications,
+            "skipped_steps": self.skipped_steps,
+            "undeliverable": self.undeliverable,
+            "by_kind": dict(self.by_kind),
+        }
+
+
+def schedule_of(obligation: Obligation) -> Schedule:
+    return Schedule(
+        kind=obligation.schedule_kind,  # type: ignore[arg-type]
+        due=obligation.due,
+        rrule=obligation.rrule,
+        inclusive=obligation.inclusive,
+        phrase=obligation.phrase or "",
+        cycle=obligation.cycle,
+        checkin=obligation.checkin_rrule,
+    )
+
+
+def _group_members(session: Session, group_ids: set[int]) -> dict[int, list[int]]:
+    members: dict[int, list[int]] = defaultdict(list)
+    if group_ids:
+        rows = session.execute(
+            select(AgencyGroupMember.group_id, AgencyGroupMember.agency_id)
+            .where(AgencyGroupMember.group_id.in_(group_ids))
+            .order_by(AgencyGroupMember.agency_id)
+        )
+        for group_id, agency_id in rows:
+            members[group_id].append(agency_id)
+    return members
+
+
+def materialise(session: Session, rt: Runtime, as_of: datetime) -> int:
+    """Create the occurrences whose deadline enters the horizon; returns how many were new."""
+    horizon = timedelta(days=rt.settings.horizon_days)
+    obligations = list(
+        session.scalars(
+            select(Obligation).where(Obligation.active, Obligation.next_expand_at <= as_of).order_by(Obligation.id)
+        )
+    )
+    if not obligations:
+        return 0
+    plans = rt.plans(session, {o.plan_id for o in obligations})
+    members = _group_members(session, {o.lead_group_id for o in obligations if o.lead_group_id})
+    rows = []
+    for obligation in obligations:
+        plan = plans[obligation.plan_id]
+        calendar = rt.calendar(plan.zone)
+        schedule = schedule_of(obligation)
+        cycles = rt.cycles(plan)
+        until = calendar.local_date(as_of + horizon)
+        agencies = [obligation.lead_agency_id] if obligation.lead_agency_id else members[obligation.lead_group_id]
+        window = dict(plan_start=plan.start, plan_end=plan.end, cycles=cycles, default_checkin=rt.default_checkin)
+        for period in periods(schedule, until=until, after=obligation.expanded_through, **window):
+            nominal = calendar.deadline_for(period.due, inclusive=period.inclusive)
+            effective = calendar.effective_deadline(nominal)
+            for agency_id in agencies:
+                rows.append(
+                    {
+                        "obligation_id": obligation.id,
+                        "agency_id": agency_id,
+                        "period_key": period.key,
+                        "checkin": period.checkin,
+                        "nominal_deadline": nominal,
+                        "effective_deadline": effective,
+                        "status": Status.ON_TRACK.value,
+                        "next_action_at": as_of,
+                        "created_at": as_of,
+                    }
+                )
+        following = periods(schedule, until=FAR_FUTURE, after=until, **window)[:1]
+        obligation.expanded_through = until
+        obligation.next_expand_at = calendar.start_of_day(following[0].due) - horizon if following else None
+        session.add(obligation)
+    return insert_ignoring_duplicates(session, Occurrence, rows)
+
+
+class Recipients:
+    """Who a role means for one occurrence, following the chain of command when a post is empty."""
+
+    def __init__(self, session: Session, agency_ids: set[int]) -> None:
+        agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
+        parents = {a.parent_id for a in agencies.values() if a.parent_id and a.parent_id not in agencies}
+        if parents:
+            agencies.update({a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(parents)))})
+        self.agencies = agencies
+        self.contacts: dict[tuple[int, str], list[Contact]] = defaultdict(list)
+        statement = (
+            select(Contact)
+            .where(Contact.active, Contact.agency_id.in_(set(agencies)))
+            .order_by(Contact.id)
+        )
+        for contact in session.scalars(statement):
+            self.contacts[(contact.agency_id, contact.role)].append(contact)
+
+    def _first(self, *candidates: tuple[int | None, str]) -> list[Contact]:
+        for agency_id, role in candidates:
+            if agency_id is not None and self.contacts.get((agency_id, role)):
+                return self.contacts[(agency_id, role)]
+        return []
+
+    def for_role(self, role: str, occurrence: Occurrence, plan: Plan) -> list[Contact]:
+        agency = self.agencies.get(occurrence.agency_id)
+        parent = agency.parent_id if agency else None
+        if role == "focal_point":
+            return self._first((occurrence.agency_id, "focal_point"))
+        if role == "manager":
+            return self._first((occurrence.agency_id, "manager"), (parent, "manager"))
+        if role == "coordinator":
+            return self._first((plan.coordinator_id, "coordinator"), (plan.coordinator_id, "focal_point"))
+        if role == "plan_manager":
+            return self._first((plan.manager_id, "manager"), (plan.manager_id, "focal_point"))
+        raise ValueError(f"unknown role {role!r}")
+
+
+def preferred_channel(contact: Contact) -> str | None:
+    """The contact's first channel that has an address."""
+    for channel in contact.channels or []:
+        if getattr(contact, ADDRESS_FIELD.get(channel, ""), None):
+            return channel
+    return None
+
+
+def _outbox_rows(step: Step, occurrence: Occurrence, contacts: list[Contact], send_at: datetime, as_of: datetime):
+    base = {
+        "occurrence_id": occurrence.id,
+        "kind": step.kind,
+        "step": step.key,
+        "level": step.level,
+        "due_at": step.due_at,
+        "created_at": as_of,
+    }
+    if not contacts:
+        yield base | {
+            "dedup_key": f"{occurrence.id}|{step.key}|-|{step.notify}",
+            "channel": "-",
+            "status": "dead",
+            "last_error": f"no contact with role {step.notify} for this occurrence",
+        }
+        return
+    for contact in contacts:
+        channel = preferred_channel(contact)
+        if channel is None:
+            yield base | {
+                "dedup_key": f"{occurrence.id}|{step.key}|{contact.id}|-",
+                "recipient_id": contact.id,
+                "channel": "-",
+                "status": "dead",
+                "last_error": f"contact {contact.name} has no address for any of {contact.channels}",
+            }
+            continue
+        yield base | {
+            "dedup_key": f"{occurrence.id}|{step.key}|{contact.id}|{channel}",
+            "recipient_id": contact.id,
+            "channel": channel,
+            "status": "pending",
+            "next_attempt_at": send_at,
+        }
+
+
+def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000) -> SweepStats:
+    """Act on up to ``limit`` due occurrences: statuses, the ladder step due now, the next action time."""
+    stats = SweepStats()
+    occurrences = due_occurrences(session, as_of, limit)
+    if not occurrences:
+        return stats
+    obligations = {
+        o.id: o
+        for o in session.scalars(select(Obligation).where(Obligation.id.in_({x.obligation_id for x in occurrences})))
+    }
+    plans = rt.plans(session, {o.plan_id for o in obligations.values()})
+    recipients = Recipients(
+        session,
+        {x.agency_id for x in occurrences}
+        | {p.coordinator_id for p in plans.values() if p.coordinator_id}
+        | {p.manager_id for p in plans.values() if p.manager_id},
+    )
+    rows: list[dict] = []
+    for occurrence in occurrences:
+        stats.occurrences_processed += 1
+        if Status(occurrence.status) not in OPEN:
+            occurrence.next_action_at = None
+            session.add(occurrence)
+            continue
+        obligation = obligations[occurrence.obligation_id]
+        plan = plans[obligation.plan_id]
+        calendar = rt.calendar(plan.zone)
+        policy = rt.policy(session, obligation.policy_id)
+        deadline = occurrence.effective_deadline
+        window = reminder_window_opens(deadline, policy, calendar)
+        due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of)
+        if due.send is not None:
+            contacts = recipients.for_role(due.send.notify, occurrence, plan)
+            for row in _outbox_rows(due.send, occurrence, contacts, calendar.next_office_moment(as_of), as_of):
+                rows.append(row)
+        for step in due.skipped:
+            rows.append(
+                {
+                    "occurrence_id": occurrence.id,
+                    "kind": step.kind,
+                    "step": step.key,
+                    "level": step.level,
+                    "due_at": step.due_at,
+                    "created_at": as_of,
+                    "dedup_key": f"{occurrence.id}|{step.key}|-|-",
+                    "channel": "-",
+                    "status": "skipped",
+                    "last_error": "skipped: a later step was already due when the sweep ran",
+                }
+            )
+        occurrence.status = open_status(as_of, deadline, window).value
+        occurrence.ladder_done_until = as_of
+        upcoming = [t for t in (due.next_step_at, next_status_change(as_of, deadline, window)) if t is not None]
+        occurrence.next_action_at = min(upcoming) if upcoming else None
+        session.add(occurrence)
+    session.flush()
+    inserted = insert_ignoring_duplicates(session, Notification, rows)
+    stats.notifications = inserted
+    for row in rows:
+        if row["status"] == "pending":
+            stats.by_kind[row["kind"]] += 1
+        elif row["status"] == "skipped":
+            stats.skipped_steps += 1
+        else:
+            stats.undeliverable += 1
+    return stats
+
+
+def sweep(engine: Engine, rt: Runtime, as_of: datetime, *, batch: int = 1000) -> SweepStats:
+    """Materialise, then advance due occurrences batch by batch, each batch its own transaction."""
+    check_as_of(as_of)
+    stats = SweepStats()
+    with session_scope(engine) as session:
+        stats.occurrences_created = materialise(session, rt, as_of)
+    while True:
+        with session_scope(engine) as session:
+            done = advance(session, rt, as_of, limit=batch)
+        stats.add(done)
+        if done.occurrences_processed < batch:
+            return stats

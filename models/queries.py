@@ -1,0 +1,54 @@
+"""Queries shared by the flows, the CLI and the web views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+from models.tables import Notification, Occurrence
+
+
+def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Sequence[dict]) -> int:
+    """Insert ``rows``, silently keeping the existing row on a unique conflict.
+
+    This is what makes sweeps idempotent: two workers, or the same sweep run twice, insert the
+    same keys and the database keeps one. Returns how many rows were new.
+    """
+    if not rows:
+        return 0
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing().returning(table.primary_key.columns.values()[0])
+    return len(session.execute(statement, list(rows)).all())
+
+
+def lock_for_work(statement, session: Session):
+    """On PostgreSQL, workers running at once share the due rows instead of all taking all of them."""
+    if session.get_bind().dialect.name == "postgresql":
+        return statement.with_for_update(skip_locked=True)
+    return statement
+
+
+def due_occurrences(session: Session, as_of: datetime, limit: int) -> list[Occurrence]:
+    statement = (
+        select(Occurrence)
+        .where(Occurrence.next_action_at <= as_of)
+        .order_by(Occurrence.next_action_at, Occurrence.id)
+        .limit(limit)
+    )
+    return list(session.scalars(lock_for_work(statement, session)))
+
+
+def due_notifications(session: Session, as_of: datetime, limit: int) -> list[Notification]:
+    statement = (
+        select(Notification)
+        .where(Notification.status == "pending", Notification.next_attempt_at <= as_of)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )
+    return list(session.scalars(lock_for_work(statement, session)))

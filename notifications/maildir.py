@@ -1,0 +1,84 @@
+"""``maildir://`` — the embedded default channel: every message becomes an .eml file in a maildir.
+
+Nothing needs a mail server to try the engine; any mail client (mutt -f, Thunderbird's "import")
+reads the folder. URL forms: ``maildir://var/maildir`` (relative to the working directory) or
+``maildir:///srv/obligations/maildir`` (absolute), with ``?to=addr&from=addr&channel=name``.
+"""
+
+from __future__ import annotations
+
+import mailbox
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from apprise import NotifyType
+from apprise.plugins.base import NotifyBase
+
+
+class NotifyMaildir(NotifyBase):
+    service_name = "Maildir"
+    protocol = "maildir"
+    secure_protocol = "maildir"
+    setup_url = "https://en.wikipedia.org/wiki/Maildir"
+    title_maxlen = 998
+    body_maxlen = 1_000_000
+
+    def __init__(self, directory: str, to: str | None = None, sender: str | None = None,
+                 channel: str | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.directory = directory
+        self.to = to
+        self.sender = sender or "nhacviec@example.org"
+        self.channel = channel
+
+    def send(self, body, title="", notify_type=NotifyType.INFO, **kwargs) -> bool:
+        message = EmailMessage()
+        message["Subject"] = title or "(không tiêu đề)"
+        message["From"] = self.sender
+        if self.to:
+            message["To"] = self.to
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain="obligations.local")
+        if self.channel:
+            message["X-Obligations-Channel"] = self.channel
+        message.set_content(body)
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (Path(self.directory) / sub).mkdir(parents=True, exist_ok=True)
+            box = mailbox.Maildir(Path(self.directory), create=False)
+            box.add(message)
+            box.close()
+        except OSError as exc:
+            self.logger.warning("Maildir %s: cannot write the message: %s", self.directory, exc)
+            return False
+        return True
+
+    def url(self, privacy=False, *args, **kwargs) -> str:
+        params = {}
+        if self.to:
+            params["to"] = self.to
+        if self.channel:
+            params["channel"] = self.channel
+        query = "&".join(f"{k}={NotifyMaildir.quote(v, safe='@')}" for k, v in params.items())
+        return f"maildir://{self.directory}" + (f"?{query}" if query else "")
+
+    @property
+    def url_identifier(self):
+        return (self.protocol, self.directory)
+
+    @staticmethod
+    def parse_url(url):
+        results = NotifyBase.parse_url(url, verify_host=False)
+        if not results:
+            return results
+        # apprise reads the first path segment as a host; the folder is everything before the query.
+        directory = url.split("://", 1)[1].split("?", 1)[0]
+        if not directory:
+            return None
+        results["directory"] = NotifyMaildir.unquote(directory)
+        qsd = results["qsd"]
+        results["to"] = NotifyMaildir.unquote(qsd["to"]) if qsd.get("to") else None
+        results["sender"] = NotifyMaildir.unquote(qsd["from"]) if qsd.get("from") else None
+        results["channel"] = qsd.get("channel")
+        return results

@@ -1,0 +1,110 @@
+"""The working-day calendar and deadline reading, against hand-worked Vietnamese cases."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rules.calendar import NaiveDatetimeError, WorkCalendar
+
+CAL = WorkCalendar("Asia/Ho_Chi_Minh", working_days={date(2026, 8, 22)})
+
+
+def vn(y, m, d, hh=0, mm=0) -> datetime:
+    """A local Vietnamese time (UTC+7, no daylight saving) as a UTC instant."""
+    return datetime(y, m, d, hh, mm, tzinfo=UTC) - timedelta(hours=7)
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 2, 13), True),  # Friday before Tết
+        (date(2026, 2, 16), False),  # Tết 2026: 16 to 20 February
+        (date(2026, 2, 20), False),
+        (date(2026, 2, 23), True),  # first working day after Tết
+        (date(2026, 4, 27), False),  # Hùng Kings' day observed
+        (date(2026, 8, 22), True),  # make-up Saturday from the overrides
+        (date(2026, 8, 31), False),  # the day off it pays for
+        (date(2026, 9, 2), False),  # National Day
+        (date(2026, 11, 24), False),  # Vietnam Cultural Day, from 2026
+        (date(2026, 11, 28), False),  # an ordinary Saturday
+        (date(2020, 12, 14), True),
+    ],
+)
+def test_working_days(day, working):
+    assert CAL.is_working_day(day) is working
+
+
+def test_deadline_on_tet_moves_to_the_end_of_the_first_working_day_after():
+    nominal = CAL.deadline_for(date(2026, 2, 17), inclusive=True)  # "chậm nhất ngày 17/02/2026"
+    assert nominal == vn(2026, 2, 18)
+    assert CAL.effective_deadline(nominal) == vn(2026, 2, 24)  # end of Monday 23 February
+    assert CAL.last_day(CAL.effective_deadline(nominal)) == date(2026, 2, 23)
+
+
+def test_before_day_d_ends_at_the_start_of_d():
+    nominal = CAL.deadline_for(date(2020, 12, 15), inclusive=False)  # "trước ngày 15/12/2020", a Tuesday
+    assert nominal == vn(2020, 12, 15)
+    assert CAL.effective_deadline(nominal) == nominal
+    assert CAL.last_day(nominal) == date(2020, 12, 14)
+
+
+def test_before_a_sunday_ends_at_the_end_of_the_next_working_day():
+    nominal = CAL.deadline_for(date(2019, 12, 15), inclusive=False)  # Sunday; the last day in time is Saturday
+    assert CAL.effective_deadline(nominal) == vn(2019, 12, 17)  # end of Monday 16
+
+
+def test_add_working_days_crosses_new_year_and_weekends():
+    assert CAL.add_working_days(date(2020, 12, 14), 15) == date(2021, 1, 5)
+    assert CAL.add_working_days(date(2020, 12, 14), -10) == date(2020, 11, 30)
+    assert CAL.working_days_between(date(2020, 12, 14), date(2021, 1, 5)) == 15
+    assert CAL.working_days_between(date(2021, 1, 5), date(2020, 12, 14)) == -15
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (vn(2026, 11, 27, 10), vn(2026, 11, 27, 10)),  # Friday, office open
+        (vn(2026, 11, 27, 18), vn(2026, 11, 30, 8)),  # Friday evening -> Monday opening
+        (vn(2026, 11, 28, 10), vn(2026, 11, 30, 8)),  # Saturday
+        (vn(2026, 11, 30, 6, 30), vn(2026, 11, 30, 8)),  # before opening
+        (vn(2026, 2, 13, 17), vn(2026, 2, 23, 8)),  # Friday closing before Tết -> after Tết
+    ],
+)
+def test_next_office_moment(moment, expected):
+    assert CAL.next_office_moment(moment) == expected
+
+
+def test_naive_times_are_refused():
+    with pytest.raises(NaiveDatetimeError):
+        CAL.local(datetime(2020, 1, 1, 8))
+    with pytest.raises(ValueError):
+        WorkCalendar(office_start=time(17), office_end=time(8))
+
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31))
+
+
+@given(day=days, inclusive=st.booleans())
+def test_effective_deadline_never_before_nominal_nor_on_a_day_off(day, inclusive):
+    nominal = CAL.deadline_for(day, inclusive=inclusive)
+    effective = CAL.effective_deadline(nominal)
+    assert effective >= nominal
+    assert CAL.is_working_day(CAL.last_day(effective))
+    # It moves only as far as the first working day after the nominal last day.
+    if effective != nominal:
+        assert CAL.last_day(effective) == CAL.next_working_day(CAL.last_day(nominal))
+
+
+@given(day=days, count=st.integers(min_value=-40, max_value=40))
+def test_add_working_days_lands_on_working_days(day, count):
+    result = CAL.add_working_days(day, count)
+    if count > 0:
+        assert CAL.is_working_day(result)
+        assert CAL.working_days_between(day, result) == count
+    elif count < 0:
+        assert CAL.is_working_day(result)
+        assert CAL.add_working_days(result, -count) == CAL.next_working_day(day)
+    else:
+        assert result == day

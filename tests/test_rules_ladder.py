@@ -1,0 +1,134 @@
+"""Reminder and escalation ladders, catch-up after downtime, statuses."""
+
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rules.calendar import WorkCalendar
+from rules.ladder import EscalationStep, Policy, PolicyError, catch_up, reminder_window_opens, steps
+from rules.status import Status, done_status, next_status_change, open_status
+
+CAL = WorkCalendar("Asia/Ho_Chi_Minh")
+DEFAULT = Policy.from_dict(
+    {
+        "reminders": [{"before": 10}, {"before": 3}, {"before": 0}],
+        "escalation": [
+            {"after": 1, "notify": "focal_point"},
+            {"after": 3, "notify": "manager"},
+            {"after": 7, "notify": "coordinator"},
+            {"after": 15, "notify": "plan_manager", "repeat": 10},
+        ],
+    }
+)
+# "trước ngày 15 tháng 12" in 2020: the last day in time is Monday 14 December.
+DEADLINE = CAL.deadline_for(date(2020, 12, 15), inclusive=False)
+
+
+def vn(y, m, d, hh=0, mm=0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=UTC) - timedelta(hours=7)
+
+
+def test_steps_of_the_yearly_report_2020():
+    got = [(s.key, s.kind, s.due_at, s.notify) for s in islice(steps(DEADLINE, DEFAULT, CAL), 9)]
+    assert got == [
+        ("2020-12-14/reminder-10", "reminder", vn(2020, 11, 30, 8), "focal_point"),
+        ("2020-12-14/reminder-3", "reminder", vn(2020, 12, 9, 8), "focal_point"),
+        ("2020-12-14/reminder-0", "due_today", vn(2020, 12, 14, 8), "focal_point"),
+        ("2020-12-14/escalation-1", "escalation", vn(2020, 12, 15, 8), "focal_point"),
+        ("2020-12-14/escalation-2", "escalation", vn(2020, 12, 17, 8), "manager"),
+        ("2020-12-14/escalation-3", "escalation", vn(2020, 12, 23, 8), "coordinator"),
+        ("2020-12-14/escalation-4", "escalation", vn(2021, 1, 5, 8), "plan_manager"),  # 1 January is off
+        ("2020-12-14/escalation-4.1", "escalation", vn(2021, 1, 19, 8), "plan_manager"),
+        ("2020-12-14/escalation-4.2", "escalation", vn(2021, 2, 2, 8), "plan_manager"),
+    ]
+
+
+def test_catch_up_after_downtime_sends_only_the_latest_step():
+    result = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2020, 12, 1, 8), as_of=vn(2020, 12, 16, 9))
+    assert result.send.key == "2020-12-14/escalation-1"
+    assert [s.key for s in result.skipped] == ["2020-12-14/reminder-3", "2020-12-14/reminder-0"]
+    assert result.next_step_at == vn(2020, 12, 17, 8)
+
+
+def test_an_occurrence_created_inside_its_window_gets_the_reminder_due_now():
+    result = catch_up(DEADLINE, DEFAULT, CAL, done_until=None, as_of=vn(2020, 12, 10, 7, 30))
+    assert result.send.key == "2020-12-14/reminder-3"
+    assert [s.key for s in result.skipped] == ["2020-12-14/reminder-10"]
+
+
+def test_nothing_is_sent_twice():
+    first = catch_up(DEADLINE, DEFAULT, CAL, done_until=None, as_of=vn(2020, 12, 9, 8))
+    again = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2020, 12, 9, 8), as_of=vn(2020, 12, 9, 8))
+    assert first.send is not None and again.send is None and again.skipped == ()
+
+
+def test_a_chain_without_repeat_ends():
+    policy = Policy(reminders=(1,), escalation=(EscalationStep(2, "manager"),))
+    result = catch_up(DEADLINE, policy, CAL, done_until=None, as_of=vn(2021, 6, 1))
+    assert result.send.key == "2020-12-14/escalation-1" and result.next_step_at is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"reminders": [{"before": -1}]},
+        {"escalation": [{"after": 0, "notify": "manager"}]},
+        {"escalation": [{"after": 1, "notify": "boss"}]},
+        {"escalation": [{"after": 1, "notify": "manager", "repeat": 5}, {"after": 3, "notify": "coordinator"}]},
+        {"reminders": [{"days": 3}]},
+    ],
+)
+def test_malformed_policies_are_refused(bad):
+    with pytest.raises(PolicyError):
+        Policy.from_dict(bad)
+
+
+def test_statuses_through_time():
+    window = reminder_window_opens(DEADLINE, DEFAULT, CAL)
+    assert window == vn(2020, 11, 30, 8)
+    assert open_status(vn(2020, 11, 1), DEADLINE, window) == Status.ON_TRACK
+    assert open_status(vn(2020, 12, 1), DEADLINE, window) == Status.DUE_SOON
+    assert open_status(vn(2020, 12, 15), DEADLINE, window) == Status.OVERDUE
+    assert next_status_change(vn(2020, 11, 1), DEADLINE, window) == window
+    assert next_status_change(vn(2020, 12, 1), DEADLINE, window) == DEADLINE
+    assert next_status_change(vn(2020, 12, 16), DEADLINE, window) is None
+    assert done_status(vn(2020, 12, 14, 23, 59), DEADLINE) == Status.DONE_ON_TIME
+    assert done_status(vn(2020, 12, 15, 0, 1), DEADLINE) == Status.DONE_LATE
+
+
+days = st.dates(min_value=date(2005, 1, 1), max_value=date(2035, 12, 31))
+
+
+@given(day=days, inclusive=st.booleans(), count=st.integers(min_value=1, max_value=12))
+def test_every_step_is_at_office_opening_on_a_working_day(day, inclusive, count):
+    deadline = CAL.effective_deadline(CAL.deadline_for(day, inclusive=inclusive))
+    previous = None
+    for step in islice(steps(deadline, DEFAULT, CAL), count):
+        assert CAL.is_office_time(step.due_at)
+        assert CAL.local(step.due_at).time() == CAL.office_start
+        assert previous is None or step.due_at >= previous
+        previous = step.due_at
+        if step.kind != "escalation":
+            assert step.due_at < deadline
+
+
+@given(
+    day=days,
+    done_hours=st.one_of(st.none(), st.integers(min_value=-2000, max_value=2000)),
+    as_of_hours=st.integers(min_value=-2000, max_value=4000),
+)
+def test_catch_up_sends_the_latest_due_step_and_skips_only_earlier_ones(day, done_hours, as_of_hours):
+    deadline = CAL.effective_deadline(CAL.deadline_for(day, inclusive=True))
+    done_until = None if done_hours is None else deadline + timedelta(hours=done_hours)
+    as_of = deadline + timedelta(hours=as_of_hours)
+    result = catch_up(deadline, DEFAULT, CAL, done_until=done_until, as_of=as_of)
+    if result.send is None:
+        assert result.skipped == ()
+        return
+    assert result.send.due_at <= as_of
+    assert done_until is None or result.send.due_at > done_until
+    assert all(s.due_at <= result.send.due_at for s in result.skipped)
+    assert result.next_step_at is None or result.next_step_at > as_of
