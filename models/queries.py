@@ -21,10 +21,21 @@ def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Se
     if not rows:
         return 0
     table = model.__table__
+    rows = _uniform(table, rows)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).on_conflict_do_nothing().returning(table.primary_key.columns.values()[0])
     return len(session.execute(statement, list(rows)).all())
+
+
+def _uniform(table, rows: Sequence[dict]) -> list[dict]:
+    """One executemany needs the same keys in every row: fill the gaps with the column defaults."""
+    keys = set().union(*rows)
+    fill = {}
+    for key in keys:
+        default = table.c[key].default
+        fill[key] = default.arg if default is not None and default.is_scalar else None
+    return [fill | row for row in rows]
 
 
 def lock_for_work(statement, session: Session):

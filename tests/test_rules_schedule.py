@@ -46,7 +46,10 @@ def test_before_the_plan_starts_cannot_be_met():
     assert [p.due.year for p in got] == [2018, 2019, 2020]
 
 
-@pytest.mark.parametrize("rule", ["", "FREQ=YEARLYY", "BYMONTH=12", "FREQ=YEARLY;BYMONTH=13", "DTSTART:20170101\nFREQ=DAILY"])
+BAD_RULES = ["", "FREQ=YEARLYY", "BYMONTH=12", "FREQ=YEARLY;BYMONTH=13", "DTSTART:20170101\nFREQ=DAILY"]
+
+
+@pytest.mark.parametrize("rule", BAD_RULES)
 def test_invalid_rrules_are_refused(rule):
     with pytest.raises(ScheduleError):
         validate_rrule(rule)

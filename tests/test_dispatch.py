@@ -1,0 +1,131 @@
+"""Dispatch through apprise into the maildir, office hours, retries, and the chain stopping."""
+
+from __future__ import annotations
+
+import mailbox
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from config.settings import Settings
+from flows import actions
+from flows.dispatch import dispatch
+from flows.runtime import Runtime
+from flows.sweep import sweep
+from models.db import session_scope
+from models.tables import AuditLog, Notification, Occurrence
+from notifications.send import SendResult
+from rules.status import Status
+from tests.world import build, vn
+
+
+@pytest.fixture
+def maildir(tmp_path):
+    return tmp_path / "maildir"
+
+
+@pytest.fixture
+def rt(maildir) -> Runtime:
+    return Runtime(Settings(email_url=f"maildir://{maildir}", zalo_url=f"maildir://{maildir}",
+                            dispatch_max_attempts=3, retry_base_seconds=60))
+
+
+def messages(maildir):
+    box = mailbox.Maildir(maildir, create=False)
+    return [BytesParser(policy=policy.default).parsebytes(box.get_bytes(key)) for key in box.keys()]
+
+
+def test_reminders_land_in_the_maildir_in_vietnamese(engine, rt, maildir):
+    build(engine)
+    sweep(engine, rt, vn(2017, 11, 30, 8))  # reminder-10 for the 14/12/2017 last day is due 30/11 08:00
+    outcome = dispatch(engine, rt, vn(2017, 11, 30, 8))
+    # The two members' reminders, and an escalation of SNGV's task overdue since 02/10/2017 to UBND-TINH.
+    assert outcome["sent"] == 3
+    mails = messages(maildir)
+    assert sorted(m["To"] for m in mails) == ["user2@example.org", "user4@example.org", "user5@example.org"]
+    mail = next(m for m in mails if m["To"] == "user2@example.org")
+    assert mail["Subject"].startswith("[Nhắc việc] III.6.4 — hạn Thứ Năm, 14/12/2017")
+    body = mail.get_content()
+    assert "Kính gửi Lê Văn Cường (Sở Thông tin và Truyền thông)" in body
+    assert "còn 10 ngày làm việc" in body
+    assert "Gửi kết quả/báo cáo cho: Sở Ngoại vụ" in body
+    assert "obligations submit" in body
+    with Session(engine) as session:
+        sent = session.scalars(select(Notification).where(Notification.status == "sent")).all()
+    assert len(sent) == 3 and all(n.sent_at == vn(2017, 11, 30, 8) and n.attempts == 1 for n in sent)
+    escalation = next(m for m in mails if m["To"] == "user5@example.org")
+    assert escalation["Subject"].startswith("[Đôn đốc lần 4] III.1.8 — Sở Ngoại vụ quá hạn")
+
+
+def test_nothing_is_sent_outside_office_hours(engine, rt, maildir):
+    build(engine)
+    sweep(engine, rt, vn(2017, 11, 30, 18))  # an evening sweep writes the messages...
+    assert dispatch(engine, rt, vn(2017, 11, 30, 18)).get("sent", 0) == 0  # ...which wait for the morning
+    assert not maildir.exists()
+    with Session(engine) as session:
+        times = set(session.scalars(select(Notification.next_attempt_at).where(Notification.status == "pending")))
+    assert times == {vn(2017, 12, 1, 8)}
+    assert dispatch(engine, rt, vn(2017, 12, 1, 8))["sent"] == 3
+
+
+def test_a_message_due_on_saturday_waits_for_monday(engine, rt, maildir):
+    build(engine)
+    sweep(engine, rt, vn(2017, 11, 30, 8))
+    with session_scope(engine) as session:
+        for note in session.scalars(select(Notification).where(Notification.status == "pending")):
+            note.next_attempt_at = vn(2017, 12, 2, 9)  # a Saturday
+    outcome = dispatch(engine, rt, vn(2017, 12, 2, 10))
+    assert outcome["held"] == 3 and outcome.get("sent", 0) == 0 and not maildir.exists()
+    with Session(engine) as session:
+        times = set(session.scalars(select(Notification.next_attempt_at).where(Notification.status == "pending")))
+    assert times == {vn(2017, 12, 4, 8)}
+
+
+def test_failures_are_retried_with_backoff_then_dead(engine, rt):
+    build(engine)
+    sweep(engine, rt, vn(2017, 11, 30, 8))
+    calls = []
+
+    def broken(url, subject, body):
+        calls.append(url)
+        return SendResult(False, "connection refused")
+
+    first = dispatch(engine, rt, vn(2017, 11, 30, 8), sender=broken)
+    assert first["retry"] == 3
+    with Session(engine) as session:
+        waits = session.scalars(select(Notification.next_attempt_at).where(Notification.status == "pending")).all()
+    assert all(vn(2017, 11, 30, 8, 1) <= w <= vn(2017, 11, 30, 8, 2) for w in waits)  # 60 s, up to +25 %
+    dispatch(engine, rt, vn(2017, 11, 30, 9), sender=broken)
+    last = dispatch(engine, rt, vn(2017, 11, 30, 10), sender=broken)
+    assert last["dead"] == 3 and len(calls) == 9
+    with Session(engine) as session:
+        dead = session.scalars(select(Notification).where(Notification.status == "dead")).all()
+    assert all(n.attempts == 3 and n.last_error == "connection refused" for n in dead)
+
+
+def test_submission_cancels_pending_messages_and_acceptance_judges_on_time(engine, rt, maildir):
+    ids = build(engine)
+    sweep(engine, rt, vn(2017, 11, 30, 8))
+    with session_scope(engine) as session:
+        occurrence = session.scalars(
+            select(Occurrence).where(Occurrence.agency_id == ids["STTTT"], Occurrence.obligation_id == ids["report"])
+        ).one()
+        actions.submit(session, occurrence.id, as_of=vn(2017, 11, 30, 7, 50), actor="Lê Văn Cường")
+    assert dispatch(engine, rt, vn(2017, 11, 30, 8))["sent"] == 2  # Nha Trang's reminder, SNGV's escalation
+    with session_scope(engine) as session:
+        assert actions.accept(session, occurrence.id, as_of=vn(2017, 12, 20, 9), actor="SNGV") == Status.DONE_ON_TIME
+    with Session(engine) as session:
+        cancelled = session.scalars(select(Notification).where(Notification.status == "cancelled")).all()
+        audit = session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+    assert len(cancelled) == 1 and audit == ["submit", "accept"]
+    # Later sweeps leave a settled occurrence alone: no escalation for STTTT.
+    sweep(engine, rt, vn(2017, 12, 19, 7, 30))
+    with Session(engine) as session:
+        late_steps = session.scalars(
+            select(Notification.step).where(Notification.occurrence_id == occurrence.id,
+                                            Notification.kind == "escalation")
+        ).all()
+    assert late_steps == []

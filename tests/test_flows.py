@@ -1,0 +1,52 @@
+"""The Prefect flows, run for real under one session-wide test harness."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from flows.jobs import dispatch_flow, simulate_flow, sweep_and_dispatch_flow, sweep_flow
+from models.tables import AuditLog, Notification, Occurrence
+from tests.world import build, vn
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, sqlite_url, sqlite_engine):
+    monkeypatch.setenv("OBLIGATIONS_EMAIL_URL", f"maildir://{tmp_path}/maildir")
+    monkeypatch.setenv("OBLIGATIONS_ZALO_URL", f"maildir://{tmp_path}/maildir")
+    build(sqlite_engine)
+    return sqlite_url, sqlite_engine, tmp_path / "maildir"
+
+
+def test_sweep_then_dispatch_flows(prefect_harness, env):
+    url, engine, maildir = env
+    swept = sweep_flow(as_of=vn(2017, 11, 30, 8), database_url=url)
+    assert swept["occurrences_created"] == 3 and swept["by_kind"] == {"reminder": 2, "escalation": 1}
+    again = sweep_flow(as_of=vn(2017, 11, 30, 8), database_url=url)
+    assert again["notifications"] == 0
+    sent = dispatch_flow(as_of=vn(2017, 11, 30, 8), database_url=url)
+    assert sent == {"sent": 3}
+    assert len(list((maildir / "new").iterdir())) == 3
+
+
+def test_combined_flow(prefect_harness, env):
+    url, engine, maildir = env
+    result = sweep_and_dispatch_flow(as_of=vn(2017, 12, 15, 8), database_url=url)
+    assert result["dispatch"]["sent"] == result["sweep"]["notifications"] - result["sweep"]["skipped_steps"]
+
+
+def test_simulate_replays_a_season_in_one_flow_run(prefect_harness, env):
+    url, engine, maildir = env
+    result = simulate_flow(start=date(2017, 10, 1), end=date(2018, 1, 31), database_url=url)
+    assert result["days"] == 123
+    with Session(engine) as session:
+        statuses = dict(session.execute(select(Occurrence.status, func.count()).group_by(Occurrence.status)).all())
+        sent = session.scalar(select(func.count()).where(Notification.status == "sent"))
+        actions = set(session.scalars(select(AuditLog.action)))
+    assert sum(statuses.values()) == 3
+    assert set(statuses) <= {"done_on_time", "done_late", "overdue", "submitted", "waived"}
+    assert sent == result["dispatch"]["sent"] > 0
+    assert "submit" in actions

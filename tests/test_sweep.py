@@ -1,0 +1,147 @@
+"""The sweep against a real database: occurrences, the ladder, idempotency."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from config.settings import Settings
+from flows.runtime import Runtime
+from flows.sweep import sweep
+from models.db import create_db_engine
+from models.tables import Notification, Occurrence
+from tests.world import build, vn
+
+
+@pytest.fixture
+def rt(tmp_path) -> Runtime:
+    return Runtime(Settings(email_url=f"maildir://{tmp_path}/maildir", zalo_url=f"maildir://{tmp_path}/maildir"))
+
+
+def outbox(engine) -> list[tuple]:
+    with Session(engine) as session:
+        return sorted(
+            session.execute(select(Notification.dedup_key, Notification.status, Notification.kind)).all()
+        )
+
+
+def occurrences(engine) -> dict[tuple[int, int, str], Occurrence]:
+    with Session(engine) as session:
+        return {(o.obligation_id, o.agency_id, o.period_key): o for o in session.scalars(select(Occurrence))}
+
+
+def test_group_fans_out_and_horizon_limits_what_is_created(engine, rt):
+    ids = build(engine)
+    stats = sweep(engine, rt, vn(2017, 8, 15, 7, 30))
+    made = occurrences(engine)
+    # Only the once task (30/09/2017) is within 60 days; the yearly report of December is not yet.
+    assert list(made) == [(ids["task"], ids["SNGV"], "2017-09-30")]
+    assert stats.occurrences_created == 1
+    sweep(engine, rt, vn(2017, 10, 20, 7, 30))
+    made = occurrences(engine)
+    assert {(k[1], k[2]) for k in made if k[0] == ids["report"]} == {
+        (ids["STTTT"], "2017-12-15"),
+        (ids["UBND-NHA-TRANG"], "2017-12-15"),
+    }
+    # 15/12/2017 is a Friday: the last day in time is Thursday 14, the deadline its end.
+    occurrence = made[(ids["report"], ids["STTTT"], "2017-12-15")]
+    assert occurrence.effective_deadline == vn(2017, 12, 15)
+
+
+def test_sweep_twice_at_the_same_moment_adds_nothing(engine, rt):
+    build(engine)
+    moment = vn(2017, 12, 1, 7, 30)
+    first = sweep(engine, rt, moment)
+    before = (outbox(engine), {k: (o.status, o.next_action_at) for k, o in occurrences(engine).items()})
+    second = sweep(engine, rt, moment)
+    after = (outbox(engine), {k: (o.status, o.next_action_at) for k, o in occurrences(engine).items()})
+    assert first.notifications > 0
+    assert second.notifications == 0 and second.occurrences_created == 0
+    assert before == after
+
+
+def test_ladder_over_a_season_and_catch_up(engine, rt):
+    ids = build(engine)
+    # Daily sweeps through the 2017 report season: every step once, in order.
+    day = vn(2017, 10, 20, 7, 30)
+    import datetime as dt
+
+    while day < vn(2018, 1, 20):
+        sweep(engine, rt, day)
+        day += dt.timedelta(days=1)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Notification.step, Notification.recipient_id, Notification.status)
+            .join(Occurrence, Occurrence.id == Notification.occurrence_id)
+            .where(Occurrence.agency_id == ids["STTTT"], Occurrence.obligation_id == ids["report"])
+            .order_by(Notification.due_at)
+        ).all()
+    steps = [r.step for r in rows]
+    assert steps[:7] == [
+        "2017-12-14/reminder-10",
+        "2017-12-14/reminder-3",
+        "2017-12-14/reminder-0",
+        "2017-12-14/escalation-1",
+        "2017-12-14/escalation-2",
+        "2017-12-14/escalation-3",
+        "2017-12-14/escalation-4",
+    ]
+    assert all(r.status == "pending" for r in rows)
+    # No manager at Nha Trang: the escalation to "manager" follows the chain of command to UBND-TINH.
+    with Session(engine) as session:
+        manager_step = session.execute(
+            select(Notification.recipient_id)
+            .join(Occurrence, Occurrence.id == Notification.occurrence_id)
+            .where(Occurrence.agency_id == ids["UBND-NHA-TRANG"], Notification.step == "2017-12-14/escalation-2")
+        ).scalar_one()
+    assert manager_step is not None
+
+
+def test_downtime_sends_only_the_latest_step_and_records_the_skipped(engine, rt):
+    build(engine)
+    sweep(engine, rt, vn(2017, 10, 20, 7, 30))
+    sweep(engine, rt, vn(2017, 12, 19, 7, 30))  # the sweep was down from October to after the deadline
+    rows = [r for r in outbox(engine) if "2017-12-14" in r[0] and "|" in r[0]]
+    by_status = Counter((key.split("|")[1].split("/")[1], status) for key, status, _ in rows)
+    # At 07:30 on 19/12 the latest step due is escalation-1 (Friday 15/12); escalation-2 is at 08:00.
+    assert by_status[("escalation-1", "pending")] == 2
+    assert by_status[("reminder-10", "skipped")] == 2
+    assert by_status[("reminder-3", "skipped")] == 2
+    assert by_status[("reminder-0", "skipped")] == 2
+
+
+@pytest.mark.postgres
+def test_two_sweeps_at_once_write_no_duplicate(pg_url, rt):
+    url, schema = pg_url
+    engine = create_db_engine(url, schema=schema)
+    build(engine)
+    moment = vn(2017, 12, 19, 7, 30)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        own = create_db_engine(url, schema=schema)  # each worker its own connection pool
+        try:
+            barrier.wait()
+            sweep(own, Runtime(rt.settings), moment)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Session(engine) as session:
+        keys = session.scalars(select(Notification.dedup_key)).all()
+        occurrences_count = session.scalar(select(func.count()).select_from(Occurrence))
+    assert len(keys) == len(set(keys)) > 0
+    assert occurrences_count == 3  # the once task and the two members' 2017 reports
+    engine.dispose()
