@@ -46,8 +46,34 @@ class Period:
     checkin: bool = False
 
 
+MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def _ints(text: str | None) -> list[int]:
+    try:
+        return [int(v) for v in (text or "").split(",") if v.strip()]
+    except ValueError:
+        return []
+
+
+def _check_days_exist(rule: str, body: str) -> None:
+    """dateutil accepts rules that never yield a date and searches up to the year 9999 for one
+    (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``: seconds of CPU); refuse them before asking it."""
+    parts = {k.strip().upper(): v.strip() for k, _, v in (p.partition("=") for p in body.split(";")) if v}
+    if parts.get("FREQ", "").upper() in ("HOURLY", "MINUTELY", "SECONDLY"):
+        raise ScheduleError(f"invalid RRULE {rule!r}: deadlines are days; FREQ is YEARLY, MONTHLY, WEEKLY or DAILY")
+    months = _ints(parts.get("BYMONTH")) or list(MONTH_DAYS)
+    if any(m < 1 or m > 12 for m in months):
+        raise ScheduleError(f"invalid RRULE {rule!r}: BYMONTH takes months 1 to 12")
+    days = _ints(parts.get("BYMONTHDAY"))
+    if any(d == 0 or abs(d) > 31 for d in days):
+        raise ScheduleError(f"invalid RRULE {rule!r}: BYMONTHDAY takes 1 to 31, or -1 to -31 from the month's end")
+    if days and not any(abs(d) <= MONTH_DAYS[m] for m in months for d in days):
+        raise ScheduleError(f"invalid RRULE {rule!r}: no month in BYMONTH has the day given in BYMONTHDAY")
+
+
 def validate_rrule(rule: str) -> None:
-    """Raise ScheduleError with the parser's reason if ``rule`` is not an RFC 5545 RRULE."""
+    """Raise ScheduleError with the parser's reason if ``rule`` is not an RFC 5545 RRULE of days."""
     text = rule.strip()
     if not text:
         raise ScheduleError("empty RRULE")
@@ -56,6 +82,7 @@ def validate_rrule(rule: str) -> None:
     body = text[6:] if text.upper().startswith("RRULE:") else text
     if "FREQ=" not in body.upper():
         raise ScheduleError(f"invalid RRULE {rule!r}: FREQ is required")
+    _check_days_exist(rule, body)
     try:
         parsed = rrulestr(body, dtstart=datetime(2000, 1, 1))
         first = parsed.after(datetime(2000, 1, 1), inc=True)

@@ -46,7 +46,16 @@ def test_before_the_plan_starts_cannot_be_met():
     assert [p.due.year for p in got] == [2018, 2019, 2020]
 
 
-BAD_RULES = ["", "FREQ=YEARLYY", "BYMONTH=12", "FREQ=YEARLY;BYMONTH=13", "DTSTART:20170101\nFREQ=DAILY"]
+BAD_RULES = [
+    "",
+    "FREQ=YEARLYY",
+    "BYMONTH=12",
+    "FREQ=YEARLY;BYMONTH=13",
+    "DTSTART:20170101\nFREQ=DAILY",
+    "FREQ=HOURLY",
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",  # never happens: must be refused, not searched for until 9999
+    "FREQ=MONTHLY;BYMONTHDAY=0",
+]
 
 
 @pytest.mark.parametrize("rule", BAD_RULES)
