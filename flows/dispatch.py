@@ -31,28 +31,53 @@ def action_hint(occurrence: Occurrence) -> str:
     return f"gửi báo cáo cho cơ quan điều phối, hoặc chạy lệnh: obligations submit {occurrence.id}"
 
 
-def message_context(session: Session, rt: Runtime, note: Notification, as_of: datetime) -> dict:
-    occurrence = session.get(Occurrence, note.occurrence_id)
-    obligation = session.get(Obligation, occurrence.obligation_id)
-    plan = session.get(Plan, obligation.plan_id)
-    provision = session.get(Provision, obligation.provision_id) if obligation.provision_id else None
-    contact = session.get(Contact, note.recipient_id)
+class Lookup:
+    """Everything the messages of one batch refer to, loaded in a few queries instead of one per row."""
+
+    def __init__(self, session: Session, notes: list[Notification]) -> None:
+        def by_id(model, ids) -> dict:
+            ids = {i for i in ids if i is not None}
+            return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+
+        self.occurrences = by_id(Occurrence, {n.occurrence_id for n in notes})
+        self.obligations = by_id(Obligation, {o.obligation_id for o in self.occurrences.values()})
+        self.plans = by_id(Plan, {o.plan_id for o in self.obligations.values()})
+        self.provisions = by_id(Provision, {o.provision_id for o in self.obligations.values()})
+        self.contacts = by_id(Contact, {n.recipient_id for n in notes})
+        self.supporting: dict[int, list[str]] = {}
+        support = session.execute(
+            select(ObligationSupport.obligation_id, ObligationSupport.agency_id)
+            .where(ObligationSupport.obligation_id.in_(set(self.obligations)))
+            .order_by(ObligationSupport.agency_id)
+        ).all()
+        self.agencies = by_id(
+            Agency,
+            {o.agency_id for o in self.occurrences.values()}
+            | {c.agency_id for c in self.contacts.values()}
+            | {p.coordinator_id for p in self.plans.values()}
+            | {o.report_to_id for o in self.obligations.values()}
+            | {agency_id for _, agency_id in support},
+        )
+        for obligation_id, agency_id in support:
+            self.supporting.setdefault(obligation_id, []).append(self.agencies[agency_id].name)
+
+
+def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: datetime) -> dict:
+    occurrence = lookup.occurrences[note.occurrence_id]
+    obligation = lookup.obligations[occurrence.obligation_id]
+    plan = lookup.plans[obligation.plan_id]
+    provision = lookup.provisions.get(obligation.provision_id)
+    contact = lookup.contacts[note.recipient_id]
+    agencies = lookup.agencies
     calendar = rt.calendar(plan.zone)
-    agency = session.get(Agency, occurrence.agency_id)
-    recipient_agency = session.get(Agency, contact.agency_id)
-    coordinator = session.get(Agency, plan.coordinator_id) if plan.coordinator_id else None
-    report_to = session.get(Agency, obligation.report_to_id) if obligation.report_to_id else None
-    supporting = session.scalars(
-        select(Agency.name)
-        .join(ObligationSupport, ObligationSupport.agency_id == Agency.id)
-        .where(ObligationSupport.obligation_id == obligation.id)
-    ).all()
+    coordinator = agencies.get(plan.coordinator_id)
+    report_to = agencies.get(obligation.report_to_id)
     last_day = calendar.last_day(occurrence.effective_deadline)
     today = calendar.local_date(as_of)
     return {
         "recipient_name": contact.name,
-        "recipient_agency_name": recipient_agency.name if recipient_agency else "",
-        "agency_name": agency.name,
+        "recipient_agency_name": agencies[contact.agency_id].name,
+        "agency_name": agencies[occurrence.agency_id].name,
         "obligation_ref": obligation.ref,
         "obligation_title": obligation.title or obligation.ref,
         "obligation_text": obligation.text,
@@ -67,7 +92,7 @@ def message_context(session: Session, rt: Runtime, note: Notification, as_of: da
         "level": note.level,
         "level_label": level_label_vi(note.level),
         "report_to": report_to.name if report_to else "",
-        "supporting": list(supporting),
+        "supporting": lookup.supporting.get(obligation.id, []),
         "coordinator_name": coordinator.name if coordinator else "Cơ quan điều phối",
         "how_to_act": action_hint(occurrence),
         "language": contact.language,
@@ -80,8 +105,10 @@ def message_context(session: Session, rt: Runtime, note: Notification, as_of: da
 def dispatch_batch(session: Session, rt: Runtime, as_of: datetime, *, limit: int, sender: Sender) -> Counter:
     """Send up to ``limit`` due messages; returns counts by outcome."""
     outcome: Counter = Counter()
-    for note in due_notifications(session, as_of, limit):
-        context = message_context(session, rt, note, as_of)
+    notes = due_notifications(session, as_of, limit)
+    lookup = Lookup(session, notes)
+    for note in notes:
+        context = message_context(lookup, rt, note, as_of)
         if Status(context["occurrence_status"]) not in OPEN:
             # Settled or submitted since the sweep wrote it: the chain has stopped.
             note.status = "cancelled"
