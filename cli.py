@@ -41,7 +41,7 @@ Actor = Annotated[str, typer.Option("--by", help="Who acts (recorded in the audi
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    err.print(f"[bold red]Lỗi:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -101,11 +101,10 @@ def load(
     actor: Actor = "cli",
 ) -> None:
     """Load agencies, groups, contacts, policies, a plan and its obligations: all or nothing."""
-    from plans.apply import load_file
-    from plans.coordinator_file import DraftError
-
     from config.settings import load_yaml_defaults
     from models.db import create_db_engine, upgrade
+    from plans.apply import load_file
+    from plans.coordinator_file import DraftError
 
     moment = parse_as_of(as_of)
     settings = get_settings()
@@ -115,7 +114,7 @@ def load(
         summary = load_file(engine, file, defaults=load_yaml_defaults(settings.defaults_file), actor=actor,
                             as_of=moment)
     except DraftError as exc:
-        err.print(str(exc), highlight=False, markup=False)
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         raise fail(f"{file}: không nạp được, cơ sở dữ liệu không thay đổi (nothing was written)") from None
     out.print(str(summary))
 
@@ -349,12 +348,11 @@ def demo(
     end: Annotated[str, typer.Option("--to", help="Last day.")] = "2021-01-31",
 ) -> None:
     """A fresh SQLite database, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed; prints the results."""
-    from plans.apply import load_file
-    from plans.coordinator_file import DraftError
-
     from config.settings import load_yaml_defaults
     from flows.report import counts_by_agency, counts_by_year, messages_by_year, occurrences_at
     from models.db import create_db_engine, session_scope, upgrade
+    from plans.apply import load_file
+    from plans.coordinator_file import DraftError
     from rules.status import LABELS_VI, Status
 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
@@ -375,7 +373,7 @@ def demo(
         summary = load_file(engine, example, defaults=load_yaml_defaults(settings.defaults_file), actor="demo",
                             as_of=load_at)
     except DraftError as exc:
-        err.print(str(exc), markup=False)
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         raise fail(f"{example}: không nạp được") from None
     out.print(f"[bold]Đã nạp[/] {example.name}: {summary}")
     result = _replay_with_progress(first, last)

@@ -19,6 +19,8 @@ from notifications.render import date_en, date_vi, level_label_vi, render
 from notifications.send import Sender, recipient_url, send_with_apprise
 from rules.status import OPEN, Status
 
+BEFORE_DEADLINE = frozenset({"reminder", "due_today"})
+
 
 def backoff(notification_id: int, attempts: int, base_seconds: int) -> timedelta:
     """Exponential backoff with a jitter of up to a quarter, fixed per message so replays repeat."""
@@ -113,6 +115,14 @@ def dispatch_batch(session: Session, rt: Runtime, as_of: datetime, *, limit: int
             # Settled or submitted since the sweep wrote it: the chain has stopped.
             note.status = "cancelled"
             outcome["cancelled"] += 1
+            session.add(note)
+            continue
+        occurrence = lookup.occurrences[note.occurrence_id]
+        if note.kind in BEFORE_DEADLINE and as_of >= occurrence.effective_deadline:
+            # Held past the deadline (a night, a weekend, retries): "due in N days" would now be false.
+            note.status = "skipped"
+            note.last_error = "stale: the deadline passed before the reminder could be sent"
+            outcome["stale"] += 1
             session.add(note)
             continue
         calendar = rt.calendar(context["zone"])

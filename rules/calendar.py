@@ -96,7 +96,9 @@ class WorkCalendar:
         return pendulum.instance(require_aware(instant)).in_timezone(self.zone)
 
     def local_date(self, instant: datetime) -> date:
-        return self.local(instant).date()
+        local = self.local(instant)
+        # A plain date: pendulum's Date arithmetic is an order of magnitude slower in day loops.
+        return date(local.year, local.month, local.day)
 
     def start_of_day(self, day: date) -> datetime:
         return pendulum.datetime(day.year, day.month, day.day, tz=self.zone).in_timezone(UTC)

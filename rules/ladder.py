@@ -1,8 +1,10 @@
 """Reminder and escalation ladders, as escalation chains in the manner of Grafana OnCall.
 
-A policy says who is told and when; the steps of one deadline are computed from the calendar. The
-sweep asks :func:`catch_up` which step to send now: only the latest one due, the others it records
-as skipped, so a sweep after downtime does not flood anyone and nothing is sent twice.
+A policy says who is told and when; the steps of one deadline are computed from the calendar. A
+step falls due at the start of its working day, so that a sweep before the office opens writes it
+and the dispatch sends it at the opening, the same day. The sweep asks :func:`catch_up` which step
+to send now: only the latest one due, the others it records as skipped, so a sweep after downtime
+does not flood anyone and nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -86,10 +88,10 @@ def steps(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> Iterato
     for before in policy.reminders:
         day = calendar.add_working_days(calendar.previous_working_day(last), -before)
         kind = "due_today" if before == 0 else "reminder"
-        yield Step(f"{tag}/reminder-{before}", kind, calendar.office_opening(day), "focal_point", 0)
+        yield Step(f"{tag}/reminder-{before}", kind, calendar.start_of_day(day), "focal_point", 0)
     for level, esc in enumerate(policy.escalation, start=1):
         day = calendar.add_working_days(last, esc.after)
-        yield Step(f"{tag}/escalation-{level}", "escalation", calendar.office_opening(day), esc.notify, level)
+        yield Step(f"{tag}/escalation-{level}", "escalation", calendar.start_of_day(day), esc.notify, level)
     if policy.escalation and policy.escalation[-1].repeat:
         esc = policy.escalation[-1]
         level = len(policy.escalation)
@@ -98,7 +100,7 @@ def steps(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> Iterato
         while True:
             day = calendar.add_working_days(day, esc.repeat)
             key = f"{tag}/escalation-{level}.{round_}"
-            yield Step(key, "escalation", calendar.office_opening(day), esc.notify, level)
+            yield Step(key, "escalation", calendar.start_of_day(day), esc.notify, level)
             round_ += 1
 
 

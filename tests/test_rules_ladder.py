@@ -1,6 +1,6 @@
 """Reminder and escalation ladders, catch-up after downtime, statuses."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 
 import pytest
@@ -34,15 +34,15 @@ def vn(y, m, d, hh=0, mm=0) -> datetime:
 def test_steps_of_the_yearly_report_2020():
     got = [(s.key, s.kind, s.due_at, s.notify) for s in islice(steps(DEADLINE, DEFAULT, CAL), 9)]
     assert got == [
-        ("2020-12-14/reminder-10", "reminder", vn(2020, 11, 30, 8), "focal_point"),
-        ("2020-12-14/reminder-3", "reminder", vn(2020, 12, 9, 8), "focal_point"),
-        ("2020-12-14/reminder-0", "due_today", vn(2020, 12, 14, 8), "focal_point"),
-        ("2020-12-14/escalation-1", "escalation", vn(2020, 12, 15, 8), "focal_point"),
-        ("2020-12-14/escalation-2", "escalation", vn(2020, 12, 17, 8), "manager"),
-        ("2020-12-14/escalation-3", "escalation", vn(2020, 12, 23, 8), "coordinator"),
-        ("2020-12-14/escalation-4", "escalation", vn(2021, 1, 5, 8), "plan_manager"),  # 1 January is off
-        ("2020-12-14/escalation-4.1", "escalation", vn(2021, 1, 19, 8), "plan_manager"),
-        ("2020-12-14/escalation-4.2", "escalation", vn(2021, 2, 2, 8), "plan_manager"),
+        ("2020-12-14/reminder-10", "reminder", vn(2020, 11, 30), "focal_point"),
+        ("2020-12-14/reminder-3", "reminder", vn(2020, 12, 9), "focal_point"),
+        ("2020-12-14/reminder-0", "due_today", vn(2020, 12, 14), "focal_point"),
+        ("2020-12-14/escalation-1", "escalation", vn(2020, 12, 15), "focal_point"),
+        ("2020-12-14/escalation-2", "escalation", vn(2020, 12, 17), "manager"),
+        ("2020-12-14/escalation-3", "escalation", vn(2020, 12, 23), "coordinator"),
+        ("2020-12-14/escalation-4", "escalation", vn(2021, 1, 5), "plan_manager"),  # 1 January is off
+        ("2020-12-14/escalation-4.1", "escalation", vn(2021, 1, 19), "plan_manager"),
+        ("2020-12-14/escalation-4.2", "escalation", vn(2021, 2, 2), "plan_manager"),
     ]
 
 
@@ -50,12 +50,12 @@ def test_catch_up_after_downtime_sends_only_the_latest_step():
     result = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2020, 12, 1, 8), as_of=vn(2020, 12, 16, 9))
     assert result.send.key == "2020-12-14/escalation-1"
     assert [s.key for s in result.skipped] == ["2020-12-14/reminder-3", "2020-12-14/reminder-0"]
-    assert result.next_step_at == vn(2020, 12, 17, 8)
+    assert result.next_step_at == vn(2020, 12, 17)
 
 
 def test_an_occurrence_created_inside_its_window_gets_the_reminder_due_now():
-    result = catch_up(DEADLINE, DEFAULT, CAL, done_until=None, as_of=vn(2020, 12, 10, 7, 30))
-    assert result.send.key == "2020-12-14/reminder-3"
+    result = catch_up(DEADLINE, DEFAULT, CAL, done_until=None, as_of=vn(2020, 12, 9, 7, 30))
+    assert result.send.key == "2020-12-14/reminder-3"  # due at the start of 9 December, sent at the opening
     assert [s.key for s in result.skipped] == ["2020-12-14/reminder-10"]
 
 
@@ -88,7 +88,7 @@ def test_malformed_policies_are_refused(bad):
 
 def test_statuses_through_time():
     window = reminder_window_opens(DEADLINE, DEFAULT, CAL)
-    assert window == vn(2020, 11, 30, 8)
+    assert window == vn(2020, 11, 30)
     assert open_status(vn(2020, 11, 1), DEADLINE, window) == Status.ON_TRACK
     assert open_status(vn(2020, 12, 1), DEADLINE, window) == Status.DUE_SOON
     assert open_status(vn(2020, 12, 15), DEADLINE, window) == Status.OVERDUE
@@ -103,12 +103,15 @@ days = st.dates(min_value=date(2005, 1, 1), max_value=date(2035, 12, 31))
 
 
 @given(day=days, inclusive=st.booleans(), count=st.integers(min_value=1, max_value=12))
-def test_every_step_is_at_office_opening_on_a_working_day(day, inclusive, count):
+def test_every_step_is_sent_inside_office_hours_of_its_own_working_day(day, inclusive, count):
     deadline = CAL.effective_deadline(CAL.deadline_for(day, inclusive=inclusive))
     previous = None
     for step in islice(steps(deadline, DEFAULT, CAL), count):
-        assert CAL.is_office_time(step.due_at)
-        assert CAL.local(step.due_at).time() == CAL.office_start
+        step_day = CAL.local_date(step.due_at)
+        assert CAL.is_working_day(step_day)
+        assert CAL.local(step.due_at).time() == time(0)  # due at the start of the day: a dawn sweep sees it
+        send_at = CAL.next_office_moment(step.due_at)
+        assert CAL.is_office_time(send_at) and CAL.local_date(send_at) == step_day
         assert previous is None or step.due_at >= previous
         previous = step.due_at
         if step.kind != "escalation":

@@ -107,8 +107,9 @@ def test_downtime_sends_only_the_latest_step_and_records_the_skipped(engine, rt)
     sweep(engine, rt, vn(2017, 12, 19, 7, 30))  # the sweep was down from October to after the deadline
     rows = [r for r in outbox(engine) if "2017-12-14" in r[0] and "|" in r[0]]
     by_status = Counter((key.split("|")[1].split("/")[1], status) for key, status, _ in rows)
-    # At 07:30 on 19/12 the latest step due is escalation-1 (Friday 15/12); escalation-2 is at 08:00.
-    assert by_status[("escalation-1", "pending")] == 2
+    # At 07:30 on 19/12 the latest step due is escalation-2 (3 working days after Thursday 14/12).
+    assert by_status[("escalation-2", "pending")] == 2
+    assert by_status[("escalation-1", "skipped")] == 2
     assert by_status[("reminder-10", "skipped")] == 2
     assert by_status[("reminder-3", "skipped")] == 2
     assert by_status[("reminder-0", "skipped")] == 2
