@@ -149,6 +149,16 @@ def dispatch(as_of: AsOf = None, direct: Direct = False) -> None:
 
 
 STATUS_ORDER = ["on_track", "due_soon", "submitted", "overdue", "done_on_time", "done_late", "waived"]
+# Column headers narrow enough for an 80-column terminal; the full labels are rules.status.LABELS_VI.
+SHORT_LABELS = {
+    "on_track": "Trong hạn",
+    "due_soon": "Sắp hạn",
+    "submitted": "Chờ duyệt",
+    "overdue": "Quá hạn",
+    "done_on_time": "Xong đúng hạn",
+    "done_late": "Xong trễ hạn",
+    "waived": "Miễn",
+}
 
 
 @app.command()
@@ -162,7 +172,7 @@ def status(
     """Occurrences by agency and status; with --overdue, the overdue ones one by one."""
     from flows.report import counts_by_agency, occurrences_at, outbox_counts
     from models.db import session_scope
-    from rules.status import LABELS_VI, Status
+    from rules.status import Status
 
     moment = parse_as_of(as_of)
     engine, rt = engine_and_runtime()
@@ -182,9 +192,9 @@ def status(
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
     table = Table(title=f"Tình hình thực hiện đến {moment.isoformat()}")
-    table.add_column("Cơ quan")
+    table.add_column("Cơ quan", no_wrap=True)
     for key in STATUS_ORDER:
-        table.add_column(LABELS_VI[Status(key)], justify="right")
+        table.add_column(SHORT_LABELS[key], justify="right")
     for code, counts in sorted(by_agency.items()):
         table.add_row(code, *[str(counts.get(key, 0) or "") for key in STATUS_ORDER])
     out.print(table)
@@ -353,7 +363,7 @@ def demo(
     from models.db import create_db_engine, session_scope, upgrade
     from plans.apply import load_file
     from plans.coordinator_file import DraftError
-    from rules.status import LABELS_VI, Status
+    from rules.status import Status
 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     started = clock.monotonic()
@@ -386,7 +396,7 @@ def demo(
     table = Table(title="Kỳ thực hiện theo năm (theo hạn) và tin nhắn đã gửi")
     table.add_column("Năm")
     for key in STATUS_ORDER:
-        table.add_column(LABELS_VI[Status(key)], justify="right")
+        table.add_column(SHORT_LABELS[key], justify="right")
     table.add_column("Nhắc việc", justify="right")
     table.add_column("Đôn đốc", justify="right")
     for year in sorted(set(by_year) | set(sent)):
@@ -398,13 +408,12 @@ def demo(
     late = [v for v in views if v.status == Status.OVERDUE]
     summary_table = Table(title=f"Quá hạn theo cơ quan đến {last:%d/%m/%Y}")
     summary_table.add_column("Cơ quan")
-    summary_table.add_column("Tên")
-    summary_table.add_column("Số nhiệm vụ quá hạn", justify="right")
-    summary_table.add_column("Quá hạn lâu nhất (ngày làm việc)", justify="right")
+    summary_table.add_column("Số kỳ quá hạn", justify="right")
+    summary_table.add_column("Lâu nhất (ngày làm việc)", justify="right")
     names = {v.agency_code: v.agency_name for v in late}
     for code, counts in sorted(counts_by_agency(late).items(), key=lambda kv: -kv[1]["overdue"]):
         longest = max(v.working_days_overdue for v in late if v.agency_code == code)
-        summary_table.add_row(code, names[code], str(counts["overdue"]), str(longest))
+        summary_table.add_row(names[code], str(counts["overdue"]), str(longest))
     out.print(summary_table)
     mails = sum(1 for _ in (maildir / "new").iterdir()) if (maildir / "new").exists() else 0
     out.print(

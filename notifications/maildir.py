@@ -42,7 +42,8 @@ class NotifyMaildir(NotifyBase):
         message["Message-ID"] = make_msgid(domain="obligations.local")
         if self.channel:
             message["X-Obligations-Channel"] = self.channel
-        message.set_content(body)
+        # 8bit keeps the Vietnamese readable in the file itself; a maildir never crosses SMTP.
+        message.set_content(body, cte="8bit")
         try:
             for sub in ("tmp", "new", "cur"):
                 (Path(self.directory) / sub).mkdir(parents=True, exist_ok=True)
