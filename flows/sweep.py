@@ -172,8 +172,8 @@ def preferred_channel(contact: Contact) -> str | None:
     return None
 
 
-def _outbox_rows(step: Step, occurrence: Occurrence, contacts: list[Contact], send_at: datetime, as_of: datetime):
-    base = {
+def _step_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
+    return {
         "occurrence_id": occurrence.id,
         "kind": step.kind,
         "step": step.key,
@@ -181,6 +181,19 @@ def _outbox_rows(step: Step, occurrence: Occurrence, contacts: list[Contact], se
         "due_at": step.due_at,
         "created_at": as_of,
     }
+
+
+def _skipped_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
+    return _step_row(step, occurrence, as_of) | {
+        "dedup_key": f"{occurrence.id}|{step.key}|-|-",
+        "channel": "-",
+        "status": "skipped",
+        "last_error": "skipped: a later step was already due when the sweep ran",
+    }
+
+
+def _outbox_rows(step: Step, occurrence: Occurrence, contacts: list[Contact], send_at: datetime, as_of: datetime):
+    base = _step_row(step, occurrence, as_of)
     if not contacts:
         yield base | {
             "dedup_key": f"{occurrence.id}|{step.key}|-|{step.notify}",
@@ -242,23 +255,8 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
         due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of)
         if due.send is not None:
             contacts = recipients.for_role(due.send.notify, occurrence, plan)
-            for row in _outbox_rows(due.send, occurrence, contacts, calendar.next_office_moment(as_of), as_of):
-                rows.append(row)
-        for step in due.skipped:
-            rows.append(
-                {
-                    "occurrence_id": occurrence.id,
-                    "kind": step.kind,
-                    "step": step.key,
-                    "level": step.level,
-                    "due_at": step.due_at,
-                    "created_at": as_of,
-                    "dedup_key": f"{occurrence.id}|{step.key}|-|-",
-                    "channel": "-",
-                    "status": "skipped",
-                    "last_error": "skipped: a later step was already due when the sweep ran",
-                }
-            )
+            rows.extend(_outbox_rows(due.send, occurrence, contacts, calendar.next_office_moment(as_of), as_of))
+        rows.extend(_skipped_row(step, occurrence, as_of) for step in due.skipped)
         occurrence.status = open_status(as_of, deadline, window).value
         occurrence.ladder_done_until = as_of
         upcoming = [t for t in (due.next_step_at, next_status_change(as_of, deadline, window)) if t is not None]

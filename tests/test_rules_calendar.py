@@ -1,19 +1,16 @@
 """The working-day calendar and deadline reading, against hand-worked Vietnamese cases."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rules.calendar import NaiveDatetimeError, WorkCalendar
+from tests.world import vn
 
 CAL = WorkCalendar("Asia/Ho_Chi_Minh", working_days={date(2026, 8, 22)})
 
-
-def vn(y, m, d, hh=0, mm=0) -> datetime:
-    """A local Vietnamese time (UTC+7, no daylight saving) as a UTC instant."""
-    return datetime(y, m, d, hh, mm, tzinfo=UTC) - timedelta(hours=7)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Reminder and escalation ladders, catch-up after downtime, statuses."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from itertools import islice
 
 import pytest
@@ -10,25 +10,13 @@ from hypothesis import strategies as st
 from rules.calendar import WorkCalendar
 from rules.ladder import EscalationStep, Policy, PolicyError, catch_up, reminder_window_opens, steps
 from rules.status import Status, done_status, next_status_change, open_status
+from tests.world import DEFAULT_POLICY, vn
 
 CAL = WorkCalendar("Asia/Ho_Chi_Minh")
-DEFAULT = Policy.from_dict(
-    {
-        "reminders": [{"before": 10}, {"before": 3}, {"before": 0}],
-        "escalation": [
-            {"after": 1, "notify": "focal_point"},
-            {"after": 3, "notify": "manager"},
-            {"after": 7, "notify": "coordinator"},
-            {"after": 15, "notify": "plan_manager", "repeat": 10},
-        ],
-    }
-)
+DEFAULT = DEFAULT_POLICY
 # "trước ngày 15 tháng 12" in 2020: the last day in time is Monday 14 December.
 DEADLINE = CAL.deadline_for(date(2020, 12, 15), inclusive=False)
 
-
-def vn(y, m, d, hh=0, mm=0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=UTC) - timedelta(hours=7)
 
 
 def test_steps_of_the_yearly_report_2020():
