@@ -1,0 +1,28 @@
+"""How a failed send should be handled; plugins set it, the dispatcher acts on it.
+
+apprise's ``notify`` only answers True or False, so this project's plugins leave the reason on
+the plugin instance (``plugin.failure``) for the dispatcher to read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    RETRY = "retry"  # a passing fault: back off and try the same channel again
+    FALLBACK = "fallback"  # this channel cannot reach the person: try their next channel now
+    LATER = "later"  # out of quota: fall back meanwhile, or retry on the next working day
+    HOLD = "hold"  # not now (the channel refuses to send at night): wait for office hours, no attempt counted
+    DEAD = "dead"  # the message itself is wrong (invalid parameter or template): no retry
+
+
+@dataclass(frozen=True)
+class Failure:
+    action: Action
+    message: str
+    code: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.message} (error {self.code})" if self.code is not None else self.message
