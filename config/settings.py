@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -32,20 +32,39 @@ class Settings(BaseSettings):
     horizon_days: int = Field(default=60, ge=1, description="How far ahead occurrences are created.")
     defaults_file: Path = CONFIG_DIR / "defaults.yaml"
     calendar_file: Path = CONFIG_DIR / "calendar.yaml"
-    # Apprise URLs, one per channel; the recipient's address is added at send time.
+    # Apprise URLs, one per channel; the recipient's address is added at send time. They hold
+    # credentials, so they are secrets: only ever printed through apprise's privacy mode.
     # The embedded default writes .eml files into a local maildir so nothing needs a mail server.
-    email_url: str = "maildir://var/maildir"
-    zalo_url: str = "maildir://var/maildir"
+    # Production: mailtos://user:password@smtp.host?from=nhacviec@host&name=Sở Ngoại vụ,
+    # zalo://APP_ID:SECRET_KEY@oa?store=var/zalo-tokens.json, zns://APP_ID:SECRET_KEY@oa?store=...
+    email_url: SecretStr = SecretStr("maildir://var/maildir")
+    zalo_url: SecretStr = SecretStr("maildir://var/maildir")
+    zns_url: SecretStr = SecretStr("maildir://var/maildir")
+    # Where the Zalo APIs are: a proxy or a test server can stand in.
+    zalo_api_url: str = "https://openapi.zalo.me"
+    zns_api_url: str = "https://business.openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    # The first token pair of the OA; after that the token store keeps the rotated pair.
+    zalo_access_token: SecretStr | None = None
+    zalo_refresh_token: SecretStr | None = None
+    zalo_token_store: Path = Path("var/zalo-tokens.json")
+    # ZNS sends only templates approved by Zalo: message kind -> template id.
+    zns_templates: dict[str, str] = Field(default_factory=dict)
     mail_from: str = "nhacviec@example.org"
+    # Link to act on an occurrence: {base}/occurrences/{id}; the web dashboard signs it.
+    public_base_url: str | None = None
     dispatch_batch: int = Field(default=500, ge=1)
+    dispatch_concurrency: int = Field(default=4, ge=1, le=64)
     dispatch_max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: int = Field(default=300, ge=1)
+    # Messages per minute and channel (Zalo allows 4,000 requests a minute per app).
+    rate_limits: dict[str, int] = Field(default_factory=lambda: {"email": 120, "zalo": 1000, "zns": 500})
 
     def channel_url(self, channel: str) -> str:
-        urls = {"email": self.email_url, "zalo": self.zalo_url}
+        urls = {"email": self.email_url, "zalo": self.zalo_url, "zns": self.zns_url}
         if channel not in urls:
             raise ValueError(f"unknown channel {channel!r}")
-        return urls[channel]
+        return urls[channel].get_secret_value()
 
 
 @lru_cache

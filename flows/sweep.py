@@ -24,7 +24,7 @@ from rules.schedule import Schedule, periods
 from rules.status import OPEN, Status, next_status_change, open_status
 
 FAR_FUTURE = date(9999, 12, 31)
-ADDRESS_FIELD = {"email": "email", "zalo": "zalo_user_id"}
+ADDRESS_FIELD = {"email": "email", "zalo": "zalo_user_id", "zns": "phone"}
 
 
 @dataclass
@@ -164,12 +164,14 @@ class Recipients:
         raise ValueError(f"unknown role {role!r}")
 
 
+def reachable_channels(contact: Contact) -> list[str]:
+    """The contact's channels in their order of preference, those with an address only."""
+    return [c for c in contact.channels or [] if getattr(contact, ADDRESS_FIELD.get(c, ""), None)]
+
+
 def preferred_channel(contact: Contact) -> str | None:
-    """The contact's first channel that has an address."""
-    for channel in contact.channels or []:
-        if getattr(contact, ADDRESS_FIELD.get(channel, ""), None):
-            return channel
-    return None
+    channels = reachable_channels(contact)
+    return channels[0] if channels else None
 
 
 def _step_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
@@ -180,6 +182,7 @@ def _step_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
         "level": step.level,
         "due_at": step.due_at,
         "created_at": as_of,
+        "payload": {"notify": step.notify},
     }
 
 
@@ -192,8 +195,12 @@ def _skipped_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
     }
 
 
-def _outbox_rows(step: Step, occurrence: Occurrence, contacts: list[Contact], send_at: datetime, as_of: datetime):
+def outbox_rows(step: Step, occurrence: Occurrence, contacts: list[Contact], send_at: datetime, as_of: datetime,
+                payload: dict | None = None):
+    """One pending row per contact on their preferred channel; a dead row where nobody can be reached."""
     base = _step_row(step, occurrence, as_of)
+    if payload:
+        base["payload"] = base["payload"] | payload
     if not contacts:
         yield base | {
             "dedup_key": f"{occurrence.id}|{step.key}|-|{step.notify}",
@@ -255,7 +262,7 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
         due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of)
         if due.send is not None:
             contacts = recipients.for_role(due.send.notify, occurrence, plan)
-            rows.extend(_outbox_rows(due.send, occurrence, contacts, calendar.next_office_moment(as_of), as_of))
+            rows.extend(outbox_rows(due.send, occurrence, contacts, calendar.next_office_moment(as_of), as_of))
         rows.extend(_skipped_row(step, occurrence, as_of) for step in due.skipped)
         occurrence.status = open_status(as_of, deadline, window).value
         occurrence.ladder_done_until = as_of

@@ -196,8 +196,9 @@ class Notification(SQLModel, table=True):
     __table_args__ = (Index("ix_notification_status_next", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(sa_type=String(200), unique=True)
-    occurrence_id: int = _fk("occurrence.id", ondelete="CASCADE")
-    kind: str = Field(sa_type=String(16))  # reminder | due_today | escalation
+    # None for messages about no single occurrence (the weekly digest).
+    occurrence_id: int | None = _fk("occurrence.id", nullable=True, ondelete="CASCADE")
+    kind: str = Field(sa_type=String(16))  # reminder | due_today | escalation | blocker | undeliverable | digest
     step: str = Field(sa_type=String(64))
     level: int = 0
     recipient_id: int | None = _fk("contact.id", nullable=True)
@@ -210,6 +211,10 @@ class Notification(SQLModel, table=True):
     created_at: datetime | None = _time()
     sent_at: datetime | None = _time()
     subject: str | None = Field(default=None, sa_type=Text)
+    # What a message needs beyond its occurrence: the blocker's text, the digest's figures.
+    payload: dict | None = Field(default=None, sa_type=JSON)
+    # The row this one replaces after its channel failed (fallback to the contact's next channel).
+    fallback_of: int | None = Field(default=None, sa_column_args=[ForeignKey("notification.id")], sa_type=Integer)
 
 
 class AuditLog(SQLModel, table=True):

@@ -12,7 +12,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from apprise import NotifyType
+from apprise import NotifyFormat, NotifyType
+from apprise.conversion import convert_between
 from apprise.plugins.base import NotifyBase
 
 
@@ -23,16 +24,19 @@ class NotifyMaildir(NotifyBase):
     setup_url = "https://en.wikipedia.org/wiki/Maildir"
     title_maxlen = 998
     body_maxlen = 1_000_000
+    # Like apprise's email plugin: HTML becomes multipart/alternative, text stays text.
+    notify_format = (NotifyFormat.HTML, NotifyFormat.TEXT)
 
     def __init__(self, directory: str, to: str | None = None, sender: str | None = None,
-                 channel: str | None = None, **kwargs) -> None:
+                 channel: str | None = None, reply_to: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.directory = directory
         self.to = to
         self.sender = sender or "nhacviec@example.org"
         self.channel = channel
+        self.reply_to = reply_to
 
-    def send(self, body, title="", notify_type=NotifyType.INFO, **kwargs) -> bool:
+    def send(self, body, title="", notify_type=NotifyType.INFO, body_format=None, **kwargs) -> bool:
         message = EmailMessage()
         message["Subject"] = title or "(không tiêu đề)"
         message["From"] = self.sender
@@ -40,10 +44,16 @@ class NotifyMaildir(NotifyBase):
             message["To"] = self.to
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(domain="obligations.local")
+        if self.reply_to:
+            message["Reply-To"] = self.reply_to
         if self.channel:
             message["X-Obligations-Channel"] = self.channel
         # 8bit keeps the Vietnamese readable in the file itself; a maildir never crosses SMTP.
-        message.set_content(body, cte="8bit")
+        if self.resolve_format(body_format) == NotifyFormat.HTML:
+            message.set_content(convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, body), cte="8bit")
+            message.add_alternative(body, subtype="html", cte="8bit")
+        else:
+            message.set_content(body, cte="8bit")
         try:
             for sub in ("tmp", "new", "cur"):
                 (Path(self.directory) / sub).mkdir(parents=True, exist_ok=True)
@@ -82,4 +92,5 @@ class NotifyMaildir(NotifyBase):
         results["to"] = NotifyMaildir.unquote(qsd["to"]) if qsd.get("to") else None
         results["sender"] = NotifyMaildir.unquote(qsd["from"]) if qsd.get("from") else None
         results["channel"] = qsd.get("channel")
+        results["reply_to"] = NotifyMaildir.unquote(qsd["reply"]) if qsd.get("reply") else None
         return results

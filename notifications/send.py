@@ -3,30 +3,52 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import apprise
+from apprise import NotifyFormat
 
 import notifications  # noqa: F401  (registers the project's plugins)
+from notifications.outcome import Action, Failure
 
 log = logging.getLogger(__name__)
+
+PATH_ADDRESSED = ("zalo", "zns")  # schemes that take the recipient in the URL path, not as to=
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str
+    url: str
+    subject: str
+    text: str
+    html: str | None = None
 
 
 @dataclass(frozen=True)
 class SendResult:
     ok: bool
-    error: str | None = None
+    failure: Failure | None = None
 
 
-Sender = Callable[[str, str, str], SendResult]
+Sender = Callable[[Message], SendResult]
 
 
-def recipient_url(base_url: str, channel: str, address: str) -> str:
-    """The channel's URL with this recipient added (``to=``, as apprise's mail plugins take it)."""
-    separator = "&" if "?" in base_url else "?"
-    return f"{base_url}{separator}to={quote(address, safe='@')}&channel={channel}"
+def recipient_url(base_url: str, address: str, params: dict[str, str] | None = None) -> str:
+    """The channel's URL for one recipient: in the path for Zalo, as ``to=`` for mail-like plugins."""
+    scheme, _, rest = base_url.partition("://")
+    location, _, query = rest.partition("?")
+    pairs = [query] if query else []
+    if scheme in PATH_ADDRESSED:
+        location = f"{location.rstrip('/')}/{quote(address, safe='')}"
+    else:
+        pairs.append(f"to={quote(address, safe='@')}")
+    pairs.extend(f"{quote(k, safe=':')}={quote(str(v), safe='')}" for k, v in (params or {}).items())
+    return f"{scheme}://{location}?{'&'.join(pairs)}"
 
 
 def private(url: str) -> str:
@@ -35,15 +57,45 @@ def private(url: str) -> str:
     return server.url(privacy=True) if server else "<invalid URL>"
 
 
-def send_with_apprise(url: str, subject: str, body: str) -> SendResult:
-    server = apprise.Apprise.instantiate(url)
+def send_with_apprise(message: Message) -> SendResult:
+    server = apprise.Apprise.instantiate(message.url)
     if server is None:
-        return SendResult(False, "invalid or unsupported apprise URL")
+        return SendResult(False, Failure(Action.DEAD, f"invalid or unsupported URL for channel {message.channel}"))
+    if message.html is not None:
+        body, body_format = message.html, NotifyFormat.HTML
+    else:
+        body, body_format = message.text, NotifyFormat.TEXT
     try:
-        ok = server.notify(body=body, title=subject)
+        ok = server.notify(body=body, title=message.subject, body_format=body_format)
     except Exception as exc:  # noqa: BLE001 - a plugin failure is a failed send, recorded for retry
         log.warning("send through %s failed: %s", server.url(privacy=True), exc.__class__.__name__)
-        return SendResult(False, f"{exc.__class__.__name__}: {exc}")
-    if not ok:
-        return SendResult(False, f"{server.service_name} refused the message")
-    return SendResult(True)
+        return SendResult(False, Failure(Action.RETRY, f"{exc.__class__.__name__}: {exc}"))
+    if ok:
+        return SendResult(True)
+    failure = getattr(server, "failure", None)
+    return SendResult(False, failure or Failure(Action.RETRY, f"{server.service_name}: the message was not accepted"))
+
+
+class RateLimiter:
+    """A token bucket per channel, shared by the dispatch threads: ``rate`` messages a minute."""
+
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 60.0 / per_minute
+        self.capacity = max(1.0, per_minute / 6)  # a burst of ten seconds' worth
+        self.tokens = self.capacity
+        self.clock, self.sleep = clock, sleep
+        self.updated = clock()
+        self.lock = threading.Lock()
+
+    def acquire(self) -> None:
+        while True:
+            with self.lock:
+                now = self.clock()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) / self.interval)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                wait = (1 - self.tokens) * self.interval
+            self.sleep(wait)

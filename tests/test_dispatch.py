@@ -17,6 +17,7 @@ from flows.runtime import Runtime
 from flows.sweep import sweep
 from models.db import session_scope
 from models.tables import AuditLog, Notification, Occurrence
+from notifications.outcome import Action, Failure
 from notifications.send import SendResult
 from rules.status import Status
 from tests.world import build, vn
@@ -48,7 +49,9 @@ def test_reminders_land_in_the_maildir_in_vietnamese(engine, rt, maildir):
     assert sorted(m["To"] for m in mails) == ["user2@example.org", "user4@example.org", "user5@example.org"]
     mail = next(m for m in mails if m["To"] == "user2@example.org")
     assert mail["Subject"].startswith("[Nhắc việc] III.6.4 — hạn Thứ Năm, 14/12/2017")
-    body = mail.get_content()
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    assert "<b>Cơ quan chủ trì:</b> Sở Thông tin và Truyền thông" in html
     assert "Kính gửi Lê Văn Cường (Sở Thông tin và Truyền thông)" in body
     assert "còn 10 ngày làm việc" in body
     assert "Gửi kết quả/báo cáo cho: Sở Ngoại vụ" in body
@@ -89,9 +92,9 @@ def test_failures_are_retried_with_backoff_then_dead(engine, rt):
     sweep(engine, rt, vn(2017, 11, 30, 8))
     calls = []
 
-    def broken(url, subject, body):
-        calls.append(url)
-        return SendResult(False, "connection refused")
+    def broken(message):
+        calls.append(message.url)
+        return SendResult(False, Failure(Action.RETRY, "connection refused"))
 
     first = dispatch(engine, rt, vn(2017, 11, 30, 8), sender=broken)
     assert first["retry"] == 3
@@ -100,10 +103,16 @@ def test_failures_are_retried_with_backoff_then_dead(engine, rt):
     assert all(vn(2017, 11, 30, 8, 1) <= w <= vn(2017, 11, 30, 8, 2) for w in waits)  # 60 s, up to +25 %
     dispatch(engine, rt, vn(2017, 11, 30, 9), sender=broken)
     last = dispatch(engine, rt, vn(2017, 11, 30, 10), sender=broken)
-    assert last["dead"] == 3 and len(calls) == 9
+    assert last["dead"] == 3 and last["queued"] == 3
+    # Email was their only channel: the three are dead, and the coordinator is told about each.
+    assert len([c for c in calls if "to=user0%40" not in c and "to=user0@" not in c]) == 9
     with Session(engine) as session:
         dead = session.scalars(select(Notification).where(Notification.status == "dead")).all()
-    assert all(n.attempts == 3 and n.last_error == "connection refused" for n in dead)
+        notices = session.scalars(select(Notification).where(Notification.kind == "undeliverable")).all()
+    assert len(dead) == 3 and all(n.attempts == 3 and n.last_error == "connection refused" for n in dead)
+    assert sorted(n.payload["notification_id"] for n in notices) == sorted(n.id for n in dead)
+    assert {n.recipient_id for n in notices} == {1}  # Nguyễn Văn An, the coordinator at SNGV
+    assert all(n.payload["error"] == "connection refused" for n in notices)
 
 
 def test_submission_cancels_pending_messages_and_acceptance_judges_on_time(engine, rt, maildir):
@@ -135,7 +144,7 @@ def test_a_reminder_held_past_the_deadline_is_dropped_not_sent(engine, rt, maild
     build(engine)
     sweep(engine, rt, vn(2017, 12, 14, 18))  # the evening of the last day: "due today" is written...
     outcome = dispatch(engine, rt, vn(2017, 12, 15, 8))  # ...but the office opens after the deadline
-    assert outcome["stale"] == 2
+    assert outcome["skipped"] == 2
     with Session(engine) as session:
         stale = session.scalars(
             select(Notification).where(Notification.kind == "due_today", Notification.step.startswith("2017-12-14"))

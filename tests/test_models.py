@@ -47,4 +47,4 @@ def test_the_audit_log_is_append_only(engine):
 
 
 def test_migrated_to_head(engine):
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
