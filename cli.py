@@ -148,6 +148,23 @@ def dispatch(as_of: AsOf = None, direct: Direct = False) -> None:
     out.print_json(json.dumps(result))
 
 
+@app.command()
+def digest(as_of: AsOf = None, direct: Direct = False) -> None:
+    """Queue this week's digest for managers and coordinators (once a week each), then send it."""
+    moment = parse_as_of(as_of)
+    if direct:
+        from flows.digest import digest as queue
+        from flows.dispatch import dispatch as send
+
+        engine, rt = engine_and_runtime()
+        result = {"queued": queue(engine, rt, moment), "dispatch": dict(send(engine, rt, moment))}
+    else:
+        from flows.jobs import digest_flow
+
+        result = digest_flow(as_of=moment)
+    out.print_json(json.dumps(result))
+
+
 STATUS_ORDER = ["on_track", "due_soon", "submitted", "overdue", "done_on_time", "done_late", "waived"]
 # Column headers narrow enough for an 80-column terminal; the full labels are rules.status.LABELS_VI.
 SHORT_LABELS = {
@@ -170,7 +187,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Occurrences by agency and status; with --overdue, the overdue ones one by one."""
-    from flows.report import counts_by_agency, occurrences_at, outbox_counts
+    from flows.report import counts_by_agency, dead_messages, occurrences_at, outbox_counts
     from models.db import session_scope
     from rules.status import Status
 
@@ -179,6 +196,7 @@ def status(
     with session_scope(engine) as session:
         views = occurrences_at(session, rt, moment, agency=agency, plan=plan)
         outbox = outbox_counts(session)
+        dead = dead_messages(session, agency=agency)
     late = [v for v in views if v.status == Status.OVERDUE]
     by_agency = counts_by_agency(views)
     if as_json:
@@ -186,6 +204,7 @@ def status(
             "as_of": moment.isoformat(),
             "by_agency": {code: dict(counts) for code, counts in by_agency.items()},
             "outbox": outbox,
+            "dead": dead,
         }
         if overdue:
             payload["overdue"] = [v.as_dict() for v in sorted(late, key=lambda v: -v.working_days_overdue)]
@@ -198,8 +217,14 @@ def status(
     for code, counts in sorted(by_agency.items()):
         table.add_row(code, *[str(counts.get(key, 0) or "") for key in STATUS_ORDER])
     out.print(table)
-    if outbox.get("dead"):
-        out.print(f"[bold red]{outbox['dead']} tin nhắn không gửi được (dead)[/]: xem bảng notification.")
+    if dead:
+        table = Table(title=f"[bold red]{len(dead)} tin nhắn không gửi được[/]")
+        for column in ("Số", "Người nhận", "Cơ quan", "Kênh", "Tin nhắn", "Lý do"):
+            table.add_column(column)
+        for row in dead[:20]:
+            table.add_row(str(row["id"]), row["recipient"] or "—", row["agency"] or "—", row["channel"],
+                          row["subject"] or row["step"], row["error"] or "")
+        out.print(table)
     if overdue:
         out.print(overdue_table(late))
 
@@ -319,7 +344,7 @@ def blocker(occurrence: OccurrenceId, text: Annotated[str, typer.Argument(help="
     moment = parse_as_of(as_of)
 
     def act(session, rt) -> str:
-        raised = actions.raise_blocker(session, occurrence, as_of=moment, actor=actor, text=text)
+        raised = actions.raise_blocker(session, rt, occurrence, as_of=moment, actor=actor, text=text)
         return f"Đã ghi nhận vướng mắc số {raised.id} của kỳ {occurrence}."
 
     _act(act)

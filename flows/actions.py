@@ -12,8 +12,10 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from flows.runtime import Runtime, check_as_of
+from flows.sweep import Recipients, outbox_rows
+from models.queries import insert_ignoring_duplicates
 from models.tables import AuditLog, Blocker, Extension, Notification, Obligation, Occurrence, Plan, Submission
-from rules.ladder import reminder_window_opens
+from rules.ladder import Step, reminder_window_opens
 from rules.status import OPEN, Status, done_status, open_status
 
 
@@ -156,12 +158,26 @@ def waive(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, 
     _audit(session, as_of, actor, "waive", occurrence, reason=reason)
 
 
-def raise_blocker(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, text: str) -> Blocker:
+def raise_blocker(
+    session: Session, rt: Runtime, occurrence_id: int, *, as_of: datetime, actor: str, text: str
+) -> Blocker:
+    """Record a blocker and tell the plan's coordinator, who may advise or grant an extension."""
     check_as_of(as_of)
     if not text.strip():
         raise ActionError("cần mô tả vướng mắc (the blocker needs a description)")
     occurrence = _occurrence(session, occurrence_id)
     blocker = Blocker(occurrence_id=occurrence.id, raised_at=as_of, raised_by=actor, text=text.strip())
     session.add(blocker)
-    _audit(session, as_of, actor, "blocker", occurrence, text=text.strip())
+    session.flush()
+    obligation = session.get(Obligation, occurrence.obligation_id)
+    plan = session.get(Plan, obligation.plan_id)
+    calendar = rt.calendar(plan.zone)
+    step = Step(f"blocker-{blocker.id}", "blocker", as_of, "coordinator", 0)
+    coordinators = Recipients(session, {plan.coordinator_id} if plan.coordinator_id else set()).for_role(
+        "coordinator", occurrence, plan
+    )
+    payload = {"text": blocker.text, "raised_by": actor, "raised_on": f"{calendar.local_date(as_of):%d/%m/%Y}"}
+    rows = list(outbox_rows(step, occurrence, coordinators, calendar.next_office_moment(as_of), as_of, payload))
+    insert_ignoring_duplicates(session, Notification, rows)
+    _audit(session, as_of, actor, "blocker", occurrence, text=blocker.text)
     return blocker

@@ -25,6 +25,7 @@ from notifications.links import action_link
 from notifications.outcome import Action, Failure, Verdict, after_failure
 from notifications.render import Rendered, date_en, date_vi, level_label_vi, render
 from notifications.send import Message, RateLimiter, Sender, SendResult, recipient_url, send_with_apprise
+from notifications.zalo_tokens import FileTokenStore, seed
 from rules.calendar import WorkCalendar
 from rules.status import OPEN, Status
 
@@ -341,8 +342,17 @@ def limiters_for(rt: Runtime) -> dict[str, RateLimiter]:
     return result
 
 
+def seed_zalo_tokens(rt: Runtime) -> None:
+    """The OA's first token pair comes from settings; after that the store keeps the rotated pair."""
+    settings = rt.settings
+    uses_zalo = any(settings.channel_url(c).startswith(("zalo://", "zns://")) for c in ("zalo", "zns"))
+    if uses_zalo and settings.zalo_access_token and settings.zalo_refresh_token:
+        seed(FileTokenStore(settings.zalo_token_store), settings.zalo_access_token, settings.zalo_refresh_token)
+
+
 def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = send_with_apprise) -> Counter:
     check_as_of(as_of)
+    seed_zalo_tokens(rt)
     total: Counter = Counter()
     batch = rt.settings.dispatch_batch
     limiters = limiters_for(rt)

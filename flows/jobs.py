@@ -13,6 +13,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import Settings, get_settings
+from flows import digest as digesting
 from flows import dispatch as dispatching
 from flows import simulate as simulating
 from flows import sweep as sweeping
@@ -57,6 +58,22 @@ def sweep_flow(as_of: datetime | None = None, database_url: str | None = None) -
 def dispatch_flow(as_of: datetime | None = None, database_url: str | None = None) -> dict:
     """Send what the outbox holds that is due, and record each result."""
     return dispatch_task(database_url, _now(as_of))
+
+
+@task(cache_policy=NO_CACHE)
+def digest_task(database_url: str | None, as_of: datetime) -> int:
+    rt, engine = _runtime(database_url)
+    try:
+        return digesting.digest(engine, rt, as_of)
+    finally:
+        engine.dispose()
+
+
+@flow(name="digest", log_prints=True)
+def digest_flow(as_of: datetime | None = None, database_url: str | None = None) -> dict:
+    """Queue the weekly digest for managers and coordinators, then send it."""
+    moment = _now(as_of)
+    return {"queued": digest_task(database_url, moment), "dispatch": dispatch_task(database_url, moment)}
 
 
 @flow(name="sweep-and-dispatch")

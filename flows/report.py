@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from flows.runtime import Runtime
-from models.tables import Agency, Notification, Obligation, Occurrence, Plan
+from models.tables import Agency, Contact, Notification, Obligation, Occurrence, Plan
 from rules.ladder import reminder_window_opens
 from rules.status import OPEN, Status, open_status
 
@@ -121,3 +121,31 @@ def messages_by_year(session: Session) -> dict[int, Counter]:
 def outbox_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Notification.status, func.count()).group_by(Notification.status))
     return {status: count for status, count in rows}
+
+
+def dead_messages(session: Session, *, agency: str | None = None) -> list[dict]:
+    """Messages given up on, newest first: the coordinator must reach these people another way."""
+    statement = (
+        select(Notification, Contact.name, Agency.code)
+        .outerjoin(Contact, Contact.id == Notification.recipient_id)
+        .outerjoin(Agency, Agency.id == Contact.agency_id)
+        .where(Notification.status == "dead")
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    if agency:
+        statement = statement.where(Agency.code == agency)
+    return [
+        {
+            "id": note.id,
+            "occurrence": note.occurrence_id,
+            "kind": note.kind,
+            "step": note.step,
+            "recipient": name,
+            "agency": code,
+            "channel": note.channel,
+            "subject": note.subject,
+            "attempts": note.attempts,
+            "error": note.last_error,
+        }
+        for note, name, code in session.execute(statement)
+    ]

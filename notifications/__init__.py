@@ -3,6 +3,8 @@
 from apprise.manager_plugins import NotificationManager
 
 from notifications.maildir import NotifyMaildir
+from notifications.zalo_oa import NotifyZaloOA
+from notifications.zns import NotifyZNS
 
 
 def register_plugins() -> None:
@@ -10,6 +12,9 @@ def register_plugins() -> None:
     manager = NotificationManager()
     if NotifyMaildir.protocol not in manager:
         manager.add(NotifyMaildir)
+    for plugin in (NotifyZaloOA, NotifyZNS):
+        if plugin.protocol not in manager:
+            manager.add(plugin)
 
 
 register_plugins()

@@ -92,7 +92,8 @@ def render(kind: str, language: str, context: dict) -> Rendered:
     lang = language if language in LANGUAGES else "vi"
     text = _text_environment().get_template(f"{lang}/{kind}.txt.j2").render(**context)
     subject, _, body = text.partition("\n")
-    subject, body = subject.strip(), body.strip("\n") + "\n"
+    # Optional lines and includes leave runs of blank lines; one is enough.
+    subject, body = subject.strip(), re.sub(r"\n{3,}", "\n\n", body.strip("\n")) + "\n"
     html = _html_environment().get_template("email.html.j2").render(
         subject=subject, blocks=_blocks(body), language=lang
     )

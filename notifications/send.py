@@ -57,6 +57,19 @@ def private(url: str) -> str:
     return server.url(privacy=True) if server else "<invalid URL>"
 
 
+class _ThreadWarnings(logging.Handler):
+    """apprise's warnings for this thread's send: its plugins explain a failure only in their logs."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.thread = threading.get_ident()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.lines.append(record.getMessage())
+
+
 def send_with_apprise(message: Message) -> SendResult:
     server = apprise.Apprise.instantiate(message.url)
     if server is None:
@@ -65,15 +78,21 @@ def send_with_apprise(message: Message) -> SendResult:
         body, body_format = message.html, NotifyFormat.HTML
     else:
         body, body_format = message.text, NotifyFormat.TEXT
+    warnings = _ThreadWarnings()
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.addHandler(warnings)
     try:
         ok = server.notify(body=body, title=message.subject, body_format=body_format)
     except Exception as exc:  # noqa: BLE001 - a plugin failure is a failed send, recorded for retry
         log.warning("send through %s failed: %s", server.url(privacy=True), exc.__class__.__name__)
         return SendResult(False, Failure(Action.RETRY, f"{exc.__class__.__name__}: {exc}"))
+    finally:
+        apprise_log.removeHandler(warnings)
     if ok:
         return SendResult(True)
     failure = getattr(server, "failure", None)
-    return SendResult(False, failure or Failure(Action.RETRY, f"{server.service_name}: the message was not accepted"))
+    reason = "; ".join(warnings.lines[-2:]) or "the message was not accepted"
+    return SendResult(False, failure or Failure(Action.RETRY, f"{server.service_name}: {reason}"))
 
 
 class RateLimiter:

@@ -7,6 +7,7 @@ dropped at the end, so the suite can run twice in a row against the same server.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -14,6 +15,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+import pytest_httpserver.httpserver
+import werkzeug.serving
+from pytest_httpserver import HTTPServer
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
@@ -21,6 +25,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from models.db import create_db_engine, upgrade  # noqa: E402
+from tests.zalo_fake import KeepUnderscoreHeaders  # noqa: E402
 
 PG_URL = os.environ.get("OBLIGATIONS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("OBLIGATIONS_REQUIRE_POSTGRES") == "1"
@@ -119,3 +124,18 @@ def prefect_harness():
 
     with prefect_test_harness():
         yield
+
+
+@pytest.fixture(scope="session")
+def make_httpserver():
+    """pytest-httpserver's server, on 127.0.0.1, threaded (two workers race for a refresh), keeping the
+    underscore headers Zalo uses (see tests.zalo_fake.KeepUnderscoreHeaders)."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pytest_httpserver.httpserver, "make_server",
+                      functools.partial(werkzeug.serving.make_server, request_handler=KeepUnderscoreHeaders))
+        server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()

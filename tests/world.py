@@ -34,7 +34,7 @@ def vn(y, m, d, hh=0, mm=0) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=UTC) - timedelta(hours=7)
 
 
-def build(engine, *, email_only: bool = True) -> dict[str, int]:
+def build(engine, *, email_only: bool = True, channels: list[str] | None = None) -> dict[str, int]:
     """Two member agencies in a group owe a yearly report before 15 December; SNGV owes one task."""
     ids: dict[str, int] = {}
     with session_scope(engine) as session:
@@ -56,7 +56,7 @@ def build(engine, *, email_only: bool = True) -> dict[str, int]:
         session.add_all(
             [AgencyGroupMember(group_id=group.id, agency_id=ids[c]) for c in ("STTTT", "UBND-NHA-TRANG")]
         )
-        channels = ["email"] if email_only else ["email", "zalo"]
+        channels = channels or (["email"] if email_only else ["email", "zalo"])
         people = [
             ("Nguyễn Văn An", "SNGV", "coordinator"),
             ("Trần Thị Bình", "SNGV", "focal_point"),
@@ -68,7 +68,7 @@ def build(engine, *, email_only: bool = True) -> dict[str, int]:
         for n, (name, agency, role) in enumerate(people):
             session.add(
                 Contact(name=name, agency_id=ids[agency], role=role, email=f"user{n}@example.org",
-                        zalo_user_id=f"10000000{n}", channels=channels)
+                        zalo_user_id=f"10000000{n}", phone=f"8491234567{n}", channels=channels)
             )
         policy = PolicyRow(code="default", definition=DEFAULT_POLICY.to_dict())
         session.add(policy)

@@ -1,0 +1,109 @@
+"""Email through apprise's mailto:// to a real SMTP server on loopback: headers, both parts, outages."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from config.settings import Settings
+from flows.dispatch import dispatch
+from flows.runtime import Runtime
+from flows.sweep import sweep
+from models.tables import Notification
+from tests.smtp import PASSWORD, LoopbackSMTP
+from tests.world import build, vn
+
+LINK_BASE = "https://nhacviec.khanhhoa.example.org"
+
+
+@pytest.fixture
+def smtp():
+    server = LoopbackSMTP()
+    yield server
+    server.stop()
+
+
+def runtime(smtp: LoopbackSMTP, **overrides) -> Runtime:
+    return Runtime(Settings(email_url=smtp.url, public_base_url=LINK_BASE, dispatch_max_attempts=3,
+                            retry_base_seconds=60, **overrides))
+
+
+def test_a_reminder_reaches_a_real_smtp_server(sqlite_engine, smtp, caplog):
+    caplog.set_level(logging.DEBUG)
+    smtp.start()
+    build(sqlite_engine)
+    rt = runtime(smtp)
+    sweep(sqlite_engine, rt, vn(2017, 11, 30, 8))
+    assert dispatch(sqlite_engine, rt, vn(2017, 11, 30, 8))["sent"] == 3
+    by_rcpt = {rcpts[0]: (sender, message) for sender, rcpts, message in smtp.received}
+    sender, mail = by_rcpt["user2@example.org"]
+    assert sender == "nhacviec@example.org"
+    assert str(mail["Subject"]) == "[Nhắc việc] III.6.4 — hạn Thứ Năm, 14/12/2017, còn 10 ngày làm việc"
+    assert mail["From"].addresses[0].display_name == "Sở Ngoại vụ Khánh Hòa"
+    assert str(mail["Reply-To"]) == "user0@example.org"  # the coordinator at Sở Ngoại vụ
+    assert mail.get_content_type() == "multipart/alternative"
+    plain = mail.get_body(preferencelist=("plain",)).get_content()
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    link = f"{LINK_BASE}/occurrences/"
+    for part in (plain, html):
+        assert "Kính gửi Lê Văn Cường (Sở Thông tin và Truyền thông)" in part
+        assert "Thứ Năm, 14/12/2017" in part and "còn 10 ngày làm việc" in part
+        assert link in part
+    assert f'<a href="{link}' in html
+    assert PASSWORD not in caplog.text
+
+
+def test_smtp_down_then_up_delivers_once_and_counts_attempts(sqlite_engine, smtp):
+    build(sqlite_engine)
+    rt = runtime(smtp)
+    sweep(sqlite_engine, rt, vn(2017, 11, 30, 8))
+    first = dispatch(sqlite_engine, rt, vn(2017, 11, 30, 8))  # nobody listens on the port yet
+    assert first["retry"] == 3 and not smtp.received
+    smtp.start()
+    second = dispatch(sqlite_engine, rt, vn(2017, 11, 30, 9))
+    assert second["sent"] == 3
+    third = dispatch(sqlite_engine, rt, vn(2017, 11, 30, 10))
+    assert third.get("sent", 0) == 0
+    assert sorted(r[0] for _, r, _ in smtp.received) == ["user2@example.org", "user4@example.org", "user5@example.org"]
+    with Session(sqlite_engine) as session:
+        sent = session.scalars(select(Notification).where(Notification.status == "sent")).all()
+    assert len(sent) == 3 and {n.attempts for n in sent} == {2}
+
+
+def test_smtp_down_for_good_is_dead_with_the_reason(sqlite_engine, smtp):
+    build(sqlite_engine)
+    rt = runtime(smtp)
+    sweep(sqlite_engine, rt, vn(2017, 11, 30, 8))
+    for hour in (8, 9, 10):
+        dispatch(sqlite_engine, rt, vn(2017, 11, 30, hour))
+    with Session(sqlite_engine) as session:
+        dead = session.scalars(select(Notification).where(Notification.status == "dead")).all()
+    assert len(dead) >= 3
+    originals = [n for n in dead if n.kind != "undeliverable"]
+    assert len(originals) == 3 and all(n.attempts == 3 for n in originals)
+    assert all("Connection error while submitting email" in n.last_error for n in originals)
+
+
+def test_dead_messages_are_shown_in_status(sqlite_engine, sqlite_url, smtp, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    build(sqlite_engine)
+    rt = runtime(smtp)
+    sweep(sqlite_engine, rt, vn(2017, 11, 30, 8))
+    for hour in (8, 9, 10):
+        dispatch(sqlite_engine, rt, vn(2017, 11, 30, hour))
+    monkeypatch.setenv("OBLIGATIONS_EMAIL_URL", smtp.url)
+    result = CliRunner().invoke(app, ["--database-url", sqlite_url, "status", "--json", "--as-of",
+                                      "2017-11-30T11:00+07:00"])
+    dead = json.loads(result.stdout)["dead"]
+    assert {d["recipient"] for d in dead} >= {"Lê Văn Cường", "Hoàng Văn Em"}
+    assert all("Connection error" in d["error"] for d in dead if d["kind"] != "undeliverable")
+    table = CliRunner().invoke(app, ["--database-url", sqlite_url, "status", "--as-of", "2017-11-30T11:00+07:00"])
+    assert "tin nhắn không gửi được" in table.stdout and PASSWORD not in table.stdout

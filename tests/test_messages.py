@@ -1,0 +1,141 @@
+"""Every message kind in both languages; the blocker notice and the weekly digest end to end."""
+
+from __future__ import annotations
+
+import mailbox
+import unicodedata
+from datetime import date
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from config.settings import Settings
+from flows import actions
+from flows.digest import digest
+from flows.dispatch import dispatch
+from flows.runtime import Runtime
+from flows.sweep import sweep
+from models.db import session_scope
+from models.tables import Notification, Occurrence
+from notifications.render import KINDS, date_vi, render
+from tests.world import build, vn
+
+CONTEXT = {
+    "recipient_name": "Lê Văn Cường",
+    "recipient_agency_name": "Sở Thông tin và Truyền thông",
+    "plan_title": "Kế hoạch triển khai công tác đối ngoại nhân dân",
+    "plan_number": "123/KH-UBND",
+    "coordinator_name": "Sở Ngoại vụ",
+    "notify": "manager",
+    "level": 2,
+    "level_label": "Đôn đốc lần 2",
+    "as_of_text": "Thứ Hai, 15/12/2025",
+    "occurrence_id": 7,
+    "agency_name": "Ủy ban nhân dân thành phố Nha Trang",
+    "obligation_ref": "III.6.4",
+    "obligation_title": "Báo cáo tổng hợp hằng năm",
+    "obligation_text": "Định kỳ trước ngày 15 tháng 12 hàng năm gửi báo cáo",
+    "provision_ref": "III.6",
+    "checkin": False,
+    "period_label": "kỳ hạn 14/12/2025",
+    "deadline_text": "Chủ nhật, 14/12/2025",
+    "deadline_text_en": "Sunday, 14 December 2025",
+    "deadline_short": "14/12/2025",
+    "working_days_left": 0,
+    "working_days_overdue": 3,
+    "report_to": "Sở Ngoại vụ",
+    "supporting": ["Sở Tài chính", "Liên hiệp các tổ chức hữu nghị tỉnh"],
+    "how_to_act": "mở liên kết https://nhacviec.example.org/occurrences/7",
+    "payload": {
+        "text": "Chưa được bố trí kinh phí",
+        "raised_by": "Hoàng Văn Em",
+        "raised_on": "12/12/2025",
+        "recipient": "Hoàng Văn Em",
+        "agency": "UBND Nha Trang",
+        "channels": ["email", "zalo"],
+        "subject": "[Nhắc việc] III.6.4",
+        "error": "connection refused",
+    },
+    "rows": [{"agency": "UBND Nha Trang", "overdue": 1, "due_soon": 0, "submitted": 0,
+              "late": [{"ref": "III.6.4", "title": "Báo cáo", "deadline": "2025-12-14", "overdue": 3}]}],
+    "total_overdue": 1,
+    "undeliverable": 0,
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_renders_in_both_languages(kind, language):
+    rendered = render(kind, language, CONTEXT)
+    assert rendered.subject and "\n" not in rendered.subject
+    assert "Lê Văn Cường" in rendered.text
+    assert unicodedata.is_normalized("NFC", rendered.text)
+    assert rendered.html.startswith("<!DOCTYPE html>") and "Lê Văn Cường" in rendered.html
+    if kind in ("reminder", "due_today", "escalation", "blocker", "undeliverable"):
+        assert "III.6.4" in rendered.subject
+        assert "Ủy ban nhân dân thành phố Nha Trang" in rendered.text
+    if kind in ("reminder", "due_today", "escalation"):
+        assert "Sở Tài chính, Liên hiệp các tổ chức hữu nghị tỉnh" in rendered.text  # who else is responsible
+        assert "https://nhacviec.example.org/occurrences/7" in rendered.text
+        assert ("Chủ nhật, 14/12/2025" if language == "vi" else "Sunday, 14 December 2025") in rendered.text
+
+
+def test_each_escalation_level_speaks_to_its_reader():
+    texts = {role: render("escalation", "vi", CONTEXT | {"notify": role}).text
+             for role in ("focal_point", "manager", "coordinator", "plan_manager")}
+    assert "khẩn trương hoàn thành" in texts["focal_point"]
+    assert "Đề nghị Lãnh đạo chỉ đạo" in texts["manager"]
+    assert "cơ quan điều phối đôn đốc" in texts["coordinator"]
+    assert "Kính báo cáo" in texts["plan_manager"]
+    assert "quá hạn 3 ngày làm việc" in texts["manager"]
+
+
+def test_vietnamese_weekdays():
+    assert date_vi(date(2026, 2, 23)) == "Thứ Hai, 23/02/2026"
+    assert date_vi(date(2026, 2, 22)) == "Chủ nhật, 22/02/2026"
+
+
+@pytest.fixture
+def rt(tmp_path) -> Runtime:
+    return Runtime(Settings(email_url=f"maildir://{tmp_path}/maildir", zalo_url=f"maildir://{tmp_path}/maildir"))
+
+
+def mails(folder):
+    box = mailbox.Maildir(folder, create=False)
+    return [BytesParser(policy=policy.default).parsebytes(box.get_bytes(k)) for k in box.keys()]
+
+
+def test_a_blocker_reaches_the_coordinator(engine, rt, tmp_path):
+    ids = build(engine)
+    sweep(engine, rt, vn(2017, 12, 1, 7))
+    with session_scope(engine) as session:
+        occurrence = session.scalars(select(Occurrence).where(Occurrence.agency_id == ids["STTTT"])).one()
+        actions.raise_blocker(session, rt, occurrence.id, as_of=vn(2017, 12, 5, 9), actor="Lê Văn Cường",
+                              text="Chưa nhận được số liệu của các huyện")
+    dispatch(engine, rt, vn(2017, 12, 5, 9))
+    notices = [m for m in mails(tmp_path / "maildir") if str(m["Subject"]).startswith("[Vướng mắc]")]
+    assert len(notices) == 1 and notices[0]["To"] == "user0@example.org"
+    body = notices[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Chưa nhận được số liệu của các huyện" in body and "Lê Văn Cường" in body
+
+
+def test_weekly_digest_once_a_week_for_managers(engine, rt, tmp_path):
+    build(engine)
+    sweep(engine, rt, vn(2017, 12, 18, 7))  # the 2017 report is overdue for both members
+    queued = digest(engine, rt, vn(2017, 12, 18, 7))
+    assert digest(engine, rt, vn(2017, 12, 20, 7)) == 0  # same ISO week: nothing new
+    with Session(engine) as session:
+        rows = session.scalars(select(Notification).where(Notification.kind == "digest")).all()
+    # UBND-TINH's manager (the plan's) gets all agencies; STTTT's manager only STTTT; no coordinator digest
+    # is lost either: SNGV's coordinator.
+    assert queued == len(rows) == 3
+    full = next(r for r in rows if r.recipient_id == 6)
+    assert {row["code"] for row in full.payload["rows"]} >= {"STTTT", "UBND-NHA-TRANG"}
+    own = next(r for r in rows if r.recipient_id == 4)
+    assert [row["code"] for row in own.payload["rows"]] == ["STTTT"]
+    dispatch(engine, rt, vn(2017, 12, 18, 8))
+    subjects = [str(m["Subject"]) for m in mails(tmp_path / "maildir")]
+    assert sum(s.startswith("[Tổng hợp tuần] Kế hoạch thử nghiệm") for s in subjects) == 3

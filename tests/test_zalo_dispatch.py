@@ -1,0 +1,142 @@
+"""The engine with Zalo: what the outbox records when the (stand-in) API succeeds, refreshes, refuses."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from config.settings import Settings
+from flows.dispatch import dispatch
+from flows.runtime import Runtime
+from flows.sweep import sweep
+from models.tables import Notification
+from notifications.zalo_tokens import FileTokenStore
+from tests.smtp import PASSWORD, LoopbackSMTP
+from tests.world import build, vn
+from tests.zalo_fake import APP_ID, SECRET, FakeZalo
+
+MORNING = vn(2017, 11, 30, 8)  # reminder-10 of the 2017 report (two members) and an escalation of SNGV's task
+
+
+@pytest.fixture
+def smtp():
+    server = LoopbackSMTP()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def zalo(httpserver, tmp_path, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    fake = FakeZalo(httpserver, FileTokenStore(tmp_path / "zalo-tokens.json"))
+    yield fake
+    assert fake.violations == []
+    captured = capsys.readouterr()
+    for secret in [*fake.secrets, PASSWORD]:
+        assert secret not in caplog.text and secret not in captured.out + captured.err
+
+
+def runtime(zalo: FakeZalo, smtp: LoopbackSMTP, **overrides) -> Runtime:
+    return Runtime(
+        Settings(
+            email_url=smtp.url,
+            zalo_url=f"zalo://{APP_ID}:{quote(SECRET, safe='')}@oa",
+            zalo_api_url=zalo.base,
+            zalo_oauth_url=zalo.base,
+            zalo_token_store=zalo.store.path,
+            dispatch_max_attempts=2,
+            retry_base_seconds=60,
+            **overrides,
+        )
+    )
+
+
+def rows(engine) -> list[Notification]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Notification).where(Notification.status != "skipped")
+                                    .order_by(Notification.id)))
+
+
+def test_zalo_first_contacts_get_an_oa_message(sqlite_engine, zalo, smtp):
+    build(sqlite_engine, channels=["zalo", "email"])
+    rt = runtime(zalo, smtp)
+    sweep(sqlite_engine, rt, MORNING)
+    assert dispatch(sqlite_engine, rt, MORNING)["sent"] == 3
+    assert {r.channel for r in rows(sqlite_engine)} == {"zalo"}
+    texts = {req["body"]["recipient"]["user_id"]: req["body"]["message"]["text"] for req in zalo.requests}
+    assert set(texts) == {"100000002", "100000004", "100000005"}
+    assert texts["100000002"].startswith("[Nhắc việc] III.6.4 — hạn Thứ Năm, 14/12/2017")
+    assert "Kính gửi Lê Văn Cường" in texts["100000002"] and len(texts["100000002"]) <= 2000
+
+
+def test_an_expired_token_is_refreshed_and_the_message_sent(sqlite_engine, zalo, smtp):
+    build(sqlite_engine, channels=["zalo"])
+    rt = runtime(zalo, smtp)
+    zalo.expire_access()
+    sweep(sqlite_engine, rt, MORNING)
+    assert dispatch(sqlite_engine, rt, MORNING)["sent"] == 3
+    assert len(zalo.refreshes) == 1  # one worker refreshed; the others used the new pair
+    assert zalo.store.load().access_token == zalo._access(1)
+
+
+def test_not_a_follower_falls_back_to_email(sqlite_engine, zalo, smtp):
+    smtp.start()
+    build(sqlite_engine, channels=["zalo", "email"])
+    rt = runtime(zalo, smtp, dispatch_concurrency=1)
+    for _ in range(3):
+        zalo.answers["oa"].append((200, {"error": -213, "message": "User has not followed OA"}))
+    sweep(sqlite_engine, rt, MORNING)
+    outcome = dispatch(sqlite_engine, rt, MORNING)
+    assert outcome["fallback"] == 3 and outcome["sent"] == 3
+    by_channel = {(r.channel, r.status) for r in rows(sqlite_engine)}
+    assert by_channel == {("zalo", "failed"), ("email", "sent")}
+    failed = [r for r in rows(sqlite_engine) if r.status == "failed"]
+    assert all("-213" in r.last_error and r.attempts == 1 for r in failed)
+    fallbacks = [r for r in rows(sqlite_engine) if r.channel == "email"]
+    assert sorted(r.fallback_of for r in fallbacks) == sorted(r.id for r in failed)
+    assert len(smtp.received) == 3
+
+
+def test_out_of_quota_with_no_other_channel_waits_for_the_next_working_day(sqlite_engine, zalo, smtp):
+    build(sqlite_engine, channels=["zalo"])
+    rt = runtime(zalo, smtp, dispatch_concurrency=1)
+    for _ in range(3):
+        zalo.answers["oa"].append((200, {"error": -211, "message": "Out of quota"}))
+    sweep(sqlite_engine, rt, MORNING)
+    assert dispatch(sqlite_engine, rt, MORNING)["retry_next_day"] == 3
+    pending = rows(sqlite_engine)
+    assert {(r.status, r.attempts, r.next_attempt_at) for r in pending} == {("pending", 1, vn(2017, 12, 1, 8))}
+    assert all("-211" in r.last_error for r in pending)
+    assert dispatch(sqlite_engine, rt, vn(2017, 12, 1, 8))["sent"] == 3  # quota renewed
+
+
+def test_an_invalid_parameter_is_dead_at_once_and_the_coordinator_told(sqlite_engine, zalo, smtp):
+    smtp.start()
+    build(sqlite_engine, channels=["zalo", "email"])
+    rt = runtime(zalo, smtp, dispatch_concurrency=1)
+    zalo.answers["oa"].append((200, {"error": -201, "message": "Parameter is invalid"}))
+    sweep(sqlite_engine, rt, MORNING)
+    dispatch(sqlite_engine, rt, MORNING)
+    dead = [r for r in rows(sqlite_engine) if r.status == "dead"]
+    assert len(dead) == 1 and "Parameter is invalid" in dead[0].last_error and dead[0].attempts == 1
+    notices = [r for r in rows(sqlite_engine) if r.kind == "undeliverable"]
+    assert len(notices) == 1 and notices[0].payload["notification_id"] == dead[0].id
+
+
+def test_email_down_for_good_falls_back_to_zalo(sqlite_engine, zalo, smtp):
+    build(sqlite_engine, channels=["email", "zalo"])
+    rt = runtime(zalo, smtp)
+    sweep(sqlite_engine, rt, MORNING)
+    first = dispatch(sqlite_engine, rt, MORNING)  # SMTP is down: attempt 1 of 2
+    assert first["retry"] == 3
+    second = dispatch(sqlite_engine, rt, MORNING + timedelta(hours=1))  # attempt 2: retries spent -> Zalo
+    assert second["fallback"] == 3 and second["sent"] == 3
+    email = [r for r in rows(sqlite_engine) if r.channel == "email"]
+    assert {(r.status, r.attempts) for r in email} == {("failed", 2)}
+    assert all("Connection error" in r.last_error for r in email)
+    assert len(zalo.requests) == 3
