@@ -26,6 +26,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+plan_app = typer.Typer(
+    help="Nhập kế hoạch: đọc văn bản (.txt, .docx), soạn tệp cho điều phối viên, nạp. "
+    "Import a plan document: parse it, draft the coordinator's file, apply it.",
+    no_args_is_help=True,
+)
+app.add_typer(plan_app, name="plan")
 
 out = Console()
 err = Console(stderr=True)
@@ -146,6 +152,23 @@ def dispatch(as_of: AsOf = None, direct: Direct = False) -> None:
     """Send the messages due in the outbox (inside office hours) and record each result."""
     result = _run_flow("dispatch", parse_as_of(as_of), direct)
     out.print_json(json.dumps(result))
+
+
+@app.command()
+def channels() -> None:
+    """Show the configured channels (apprise URLs with their secrets masked) and the Zalo token store."""
+    from notifications.send import private
+    from notifications.zalo_tokens import FileTokenStore, TokenStoreError
+
+    settings = get_settings()
+    for channel in ("email", "zalo", "zns"):
+        out.print(f"{channel}: {private(settings.channel_url(channel))}", soft_wrap=True, highlight=False)
+    try:
+        pair = FileTokenStore(settings.zalo_token_store).load()
+    except TokenStoreError as exc:
+        raise fail(f"kho token Zalo hỏng: {exc}") from None
+    state = "chưa có token" if pair is None else f"có token (hết hạn: {pair.expires_at or 'chưa rõ'})"
+    out.print(f"Kho token Zalo {settings.zalo_token_store}: {state}", soft_wrap=True, highlight=False)
 
 
 @app.command()

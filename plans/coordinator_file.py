@@ -58,7 +58,7 @@ __all__ = [
 MAX_ERRORS = 50
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_POLICY = "default"
-CHANNELS = ("email", "zalo")
+CHANNELS = ("email", "zalo", "zns")  # zns: Zalo template messages to the phone number
 CONTACT_ROLES = ("focal_point", "manager", "coordinator")
 LANGUAGES = ("vi", "en")
 
@@ -682,6 +682,8 @@ def _translate(error: dict[str, Any], plain: Any) -> tuple[FieldPath, str]:
     if kind == "string_too_long":
         return tuple(path), f"too long: at most {ctx.get('max_length')} characters"
     if kind == "too_short":
+        if len(path) == 3 and path[0] == "groups" and path[2] == "members":
+            return tuple(path), "needs at least one member: list the codes of the agencies in this group"
         return tuple(path), "needs at least one entry"
     if kind == "list_type":
         return tuple(path), f"expected a list, got {_show(value)}"
@@ -863,7 +865,7 @@ def _cross_checks(
         channels = item.get("channels", ["email"])
         if not isinstance(channels, list):
             continue
-        address = {"email": "email", "zalo": "zalo_user_id"}
+        address = {"email": "email", "zalo": "zalo_user_id", "zns": "phone"}
         seen_channels: set[str] = set()
         for j, channel in enumerate(channels):
             if channel in seen_channels:

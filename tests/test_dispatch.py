@@ -153,3 +153,45 @@ def test_a_reminder_held_past_the_deadline_is_dropped_not_sent(engine, rt, maild
     assert all("stale" in n.last_error for n in stale)
     sent_subjects = [m["Subject"] for m in messages(maildir)] if maildir.exists() else []
     assert not any(s.startswith("[Đến hạn hôm nay]") for s in sent_subjects)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_sends_run_concurrently_up_to_the_bound(sqlite_engine, tmp_path, concurrency):
+    import threading
+    import time
+
+    from notifications.send import SendResult as Result
+
+    build(sqlite_engine)
+    rt = Runtime(Settings(email_url=f"maildir://{tmp_path}/m", dispatch_concurrency=concurrency))
+    sweep(sqlite_engine, rt, vn(2017, 11, 30, 8))
+    lock, state = threading.Lock(), {"now": 0, "peak": 0}
+
+    def slow(message):
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.15)
+        with lock:
+            state["now"] -= 1
+        return Result(True)
+
+    assert dispatch(sqlite_engine, rt, vn(2017, 11, 30, 8), sender=slow)["sent"] == 3
+    assert state["peak"] == concurrency
+
+
+def test_rate_limiter_spaces_sends_after_a_burst():
+    from notifications.send import RateLimiter
+
+    clock = {"t": 0.0}
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock["t"] += seconds
+
+    limiter = RateLimiter(60, clock=lambda: clock["t"], sleep=sleep)  # one a second, a burst of ten
+    for _ in range(12):
+        limiter.acquire()
+    assert slept == [pytest.approx(1.0), pytest.approx(1.0)]
+    assert clock["t"] == pytest.approx(2.0)

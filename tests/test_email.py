@@ -107,3 +107,22 @@ def test_dead_messages_are_shown_in_status(sqlite_engine, sqlite_url, smtp, monk
     assert all("Connection error" in d["error"] for d in dead if d["kind"] != "undeliverable")
     table = CliRunner().invoke(app, ["--database-url", sqlite_url, "status", "--as-of", "2017-11-30T11:00+07:00"])
     assert "tin nhắn không gửi được" in table.stdout and PASSWORD not in table.stdout
+
+
+def test_channels_command_masks_secrets(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+    from config.settings import get_settings
+
+    monkeypatch.setenv("OBLIGATIONS_EMAIL_URL", "mailtos://nhacviec:Very-S3cret@smtp.example.org?from=a@example.org")
+    monkeypatch.setenv("OBLIGATIONS_ZALO_URL", "zalo://123456:Zalo-App-S3cret@oa")
+    monkeypatch.setenv("OBLIGATIONS_ZALO_TOKEN_STORE", str(tmp_path / "tokens.json"))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["channels"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "smtp.example.org" in result.stdout and "chưa có token" in result.stdout
+    assert "Very-S3cret" not in result.stdout and "Zalo-App-S3cret" not in result.stdout

@@ -616,3 +616,13 @@ def test_summary_line():
     summary.created["obligations"] = 2
     summary.updated["agencies"] = 1
     assert str(summary) == "Kế hoạch p: thêm mới 2 nhiệm vụ; cập nhật 1 cơ quan."
+
+
+def test_zns_is_a_channel_and_needs_a_phone(tmp_path, defaults):
+    with_zns = VALID.replace("channels: [email, zalo]", "channels: [zalo, zns, email]", 1)
+    assert with_zns != VALID
+    draft = read_draft(write(tmp_path, with_zns), defaults=defaults)
+    assert draft.contacts[1].channels == ["zalo", "zns", "email"]
+    without_phone = with_zns.replace('    phone: "0912345678"\n', "", 1)
+    with pytest.raises(DraftError, match="channel zns needs `phone`"):
+        read_draft(write(tmp_path, without_phone), defaults=defaults)
