@@ -125,6 +125,169 @@ def load(
     out.print(str(summary))
 
 
+# ------------------------------------------------------------------------- obligations plan ...
+
+PlanDocument = Annotated[Path, typer.Argument(help="The plan document: .docx, or .txt in UTF-8.")]
+PlanCode = Annotated[str | None, typer.Option("--code", help="The plan's code (default: from its number or title).")]
+
+
+def _read_plan(file: Path):
+    """The parsed plan, or exit 2 with the reason (empty, not a plan, damaged .docx, legacy encoding)."""
+    from plans.documents import DocumentError
+    from plans.parse import read_plan
+
+    try:
+        return read_plan(file)
+    except DocumentError as exc:
+        raise fail(f"{exc} (không ghi gì / nothing was written)") from None
+
+
+def _local_day(moment: datetime) -> date:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(get_settings().zone)).date()
+
+
+def _known_agencies():
+    """The stored agencies and groups, to match the plan's names against; none if there is no database yet."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from models.db import create_db_engine
+    from plans.draft import KnownAgencies, known_from_db
+
+    url = get_settings().database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        return KnownAgencies()  # drafting never creates a database
+    try:
+        engine = create_db_engine(url)
+        try:
+            return known_from_db(engine) if inspect(engine).has_table("agency") else KnownAgencies()
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        err.print(f"Cảnh báo: không đọc được danh sách cơ quan trong cơ sở dữ liệu ({exc.__class__.__name__}); "
+                  "mọi cơ quan được coi là mới.", highlight=False)
+        return KnownAgencies()
+
+
+def _draft_summary(draft) -> str:
+    lines = [f"Kế hoạch {draft.plan_code}: {draft.tasks} nhiệm vụ trong văn bản, "
+             f"{draft.obligations} nhiệm vụ được giao."]
+    if draft.matched:
+        lines.append(f"Cơ quan đã có trong cơ sở dữ liệu: {', '.join(sorted(set(draft.matched.values())))}.")
+    if draft.new_agencies:
+        lines.append(f"Cơ quan mới ({len(draft.new_agencies)}): {', '.join(draft.new_agencies)}.")
+    if draft.groups_to_fill:
+        lines.append(f"Nhóm cơ quan cần điền thành viên (members): {', '.join(draft.groups_to_fill)}.")
+    if draft.to_review:
+        lines.append(f"Không thấy hạn, tạm đọc là thường xuyên ({len(draft.to_review)}): {', '.join(draft.to_review)}.")
+    return "\n".join(lines)
+
+
+@plan_app.command("parse")
+def plan_parse(
+    file: PlanDocument,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Read a plan document and show what was found: number, title, issuer, period, tasks and deadlines."""
+    plan = _read_plan(file)
+    if as_json:
+        typer.echo(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
+        return
+    period = f"{plan.period[0]:%d/%m/%Y} – {plan.period[1]:%d/%m/%Y}" if plan.period else "không nêu"
+    for label, value in (("Kế hoạch", plan.title), ("Số", plan.number), ("Cơ quan ban hành", plan.issuer),
+                         ("Thời gian", period)):
+        out.print(f"[bold]{label}:[/] {value or 'không thấy'}", highlight=False, soft_wrap=True)
+    table = Table(title=f"{len(plan.tasks)} nhiệm vụ")
+    for column in ("Mục", "Cơ quan chủ trì", "Phối hợp"):
+        table.add_column(column)
+    table.add_column("Hạn", overflow="fold")  # an RRULE has no spaces: fold it rather than cut it
+    for task in plan.tasks:
+        deadlines = "; ".join(
+            (f"{d.kind}: {d.due or d.rrule or d.cycle or ''} “{d.phrase}”").replace(":  ", ": ") for d in task.deadlines
+        )
+        table.add_row(task.ref, task.agency or "(chưa rõ)", ", ".join(task.supporting), deadlines or "(không thấy hạn)")
+    out.print(table)
+
+
+@plan_app.command("draft")
+def plan_draft(
+    file: PlanDocument,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the YAML here (default: print it).")
+    ] = None,
+    code: PlanCode = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")] = False,
+    as_of: AsOf = None,
+) -> None:
+    """Write the coordinator's YAML file for a plan document, to review and then `obligations load`."""
+    from plans.draft import build_draft
+
+    moment = parse_as_of(as_of)
+    if output is not None and output.exists() and not force:
+        raise fail(f"{output} đã có; dùng --force để ghi đè (it exists; nothing was written)")
+    plan = _read_plan(file)
+    draft = build_draft(plan, source=file.name, today=_local_day(moment), known=_known_agencies(), code=code)
+    if output is None:
+        typer.echo(draft.text, nl=False)
+        return
+    # Write beside the target and rename, so a failure never leaves half a file behind.
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        partial.write_text(draft.text, encoding="utf-8")
+        os.replace(partial, output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise fail(f"{output}: không ghi được ({exc.strerror or exc})") from None
+    out.print(f"Đã ghi {output}.\n{_draft_summary(draft)}\nXem lại rồi nạp: obligations load {output}",
+              highlight=False, soft_wrap=True)
+
+
+@plan_app.command("apply")
+def plan_apply(
+    file: PlanDocument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    code: PlanCode = None,
+    as_of: AsOf = None,
+    actor: Actor = "cli",
+) -> None:
+    """Draft a plan document and load the draft in one transaction, after a confirmation: all or nothing."""
+    from config.settings import load_yaml_defaults
+    from models.db import create_db_engine, session_scope, upgrade
+    from plans.apply import apply_draft
+    from plans.coordinator_file import DraftError, parse_draft
+    from plans.draft import build_draft
+
+    moment = parse_as_of(as_of)
+    plan = _read_plan(file)
+    settings = get_settings()
+    draft = build_draft(plan, source=file.name, today=_local_day(moment), known=_known_agencies(), code=code)
+    out.print(_draft_summary(draft), highlight=False, soft_wrap=True)
+    if draft.groups_to_fill:
+        raise fail(
+            "văn bản giao việc cho nhóm cơ quan chưa có trong cơ sở dữ liệu, và không nêu thành viên của nhóm: "
+            f"chạy `obligations plan draft {file} -o draft.yaml`, điền members, rồi `obligations load draft.yaml` "
+            "(nothing was written)"
+        )
+    if not yes and not typer.confirm("Nạp vào cơ sở dữ liệu?", default=False):
+        err.print("Đã hủy; cơ sở dữ liệu không thay đổi.")
+        raise typer.Exit(1)
+    defaults = load_yaml_defaults(settings.defaults_file)
+    engine = create_db_engine(settings.database_url)
+    upgrade(engine)
+    try:
+        checked = parse_draft(draft.text, source=f"{file.name} (bản nháp)", defaults=defaults)
+        with session_scope(engine) as session:
+            summary = apply_draft(session, checked, source=file.name, actor=actor, as_of=moment)
+    except DraftError as exc:
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+        raise fail(f"{file}: không nạp được, cơ sở dữ liệu không thay đổi (nothing was written)") from None
+    out.print(str(summary), highlight=False, soft_wrap=True)
+
+
 def _run_flow(name: str, moment: datetime, direct: bool) -> dict:
     if direct:
         from flows.dispatch import dispatch
@@ -478,12 +641,17 @@ def get_runtime_calendar(settings):
 
 @app.command()
 def serve(
-    cron: Annotated[str, typer.Option(help="When to sweep and dispatch (cron).")] = "*/30 7-17 * * 1-6",
+    cron: Annotated[str, typer.Option(help="When to sweep and dispatch (cron, local time).")] = "*/30 7-17 * * 1-6",
+    digest_cron: Annotated[str, typer.Option("--digest-cron", help="When to send the weekly digest.")] = "0 8 * * 1",
 ) -> None:
-    """Run the sweep-and-dispatch flow on a schedule (Prefect serve); stop with Ctrl+C."""
-    from flows.jobs import sweep_and_dispatch_flow
+    """Run the sweep-and-dispatch and digest flows on schedules (Prefect serve); stop with Ctrl+C."""
+    from prefect import serve as prefect_serve
+    from prefect.schedules import Cron
 
-    sweep_and_dispatch_flow.serve(name="obligations", cron=cron)
+    from flows.jobs import deployments
+
+    zone = get_settings().zone
+    prefect_serve(*deployments(Cron(cron, timezone=zone), Cron(digest_cron, timezone=zone)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -113,3 +113,11 @@ def simulate_flow(start: date, end: date, database_url: str | None = None) -> di
         "dispatch": dict(totals.dispatch),
         "actions": dict(totals.actions),
     }
+
+
+def deployments(sweep_schedule, digest_schedule) -> list:
+    """What `obligations serve` runs: the sweep and dispatch every half hour of office days, the weekly digest."""
+    return [
+        sweep_and_dispatch_flow.to_deployment(name="obligations-sweep-and-dispatch", schedules=[sweep_schedule]),
+        digest_flow.to_deployment(name="obligations-weekly-digest", schedules=[digest_schedule]),
+    ]

@@ -50,3 +50,17 @@ def test_simulate_replays_a_season_in_one_flow_run(prefect_harness, env):
     assert set(statuses) <= {"done_on_time", "done_late", "overdue", "submitted", "waived"}
     assert sent == result["dispatch"]["sent"] > 0
     assert "submit" in actions
+
+
+def test_served_deployments_are_scheduled_in_the_plans_zone():
+    from prefect.schedules import Cron
+
+    from flows.jobs import deployments
+
+    sweep_deployment, digest_deployment = deployments(
+        Cron("*/30 7-17 * * 1-6", timezone="Asia/Ho_Chi_Minh"), Cron("0 8 * * 1", timezone="Asia/Ho_Chi_Minh")
+    )
+    assert sweep_deployment.name == "obligations-sweep-and-dispatch"
+    assert digest_deployment.name == "obligations-weekly-digest"
+    schedule = digest_deployment.schedules[0].schedule
+    assert (schedule.cron, schedule.timezone) == ("0 8 * * 1", "Asia/Ho_Chi_Minh")
