@@ -202,7 +202,8 @@ def plan_parse(
                          ("Thời gian", period)):
         out.print(f"[bold]{label}:[/] {value or 'không thấy'}", highlight=False, soft_wrap=True)
     table = Table(title=f"{len(plan.tasks)} nhiệm vụ")
-    for column in ("Mục", "Cơ quan chủ trì", "Phối hợp"):
+    table.add_column("Mục", no_wrap=True)
+    for column in ("Cơ quan chủ trì", "Phối hợp"):
         table.add_column(column)
     table.add_column("Hạn", overflow="fold")  # an RRULE has no spaces: fold it rather than cut it
     for task in plan.tasks:
