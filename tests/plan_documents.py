@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docx
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 SEED_PLAN = SEEDS / "khanh-hoa-plan-2017-2020.txt"
 ARTICLES = sorted(p for p in SEEDS.glob("*.txt") if p != SEED_PLAN)
 
