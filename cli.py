@@ -570,9 +570,8 @@ def demo(
     end: Annotated[str, typer.Option("--to", help="Last day.")] = "2021-01-31",
 ) -> None:
     """A fresh SQLite database, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed; prints the results."""
-    from config.settings import load_yaml_defaults
     from flows.report import counts_by_agency, counts_by_year, messages_by_year, occurrences_at
-    from models.db import create_db_engine, session_scope, upgrade
+    from models.db import session_scope, upgrade
     from plans.apply import load_file
     from plans.coordinator_file import DraftError
     from rules.status import Status
@@ -587,20 +586,17 @@ def demo(
     os.environ["OBLIGATIONS_DATABASE_URL"] = f"sqlite:///{database}"
     os.environ["OBLIGATIONS_EMAIL_URL"] = os.environ["OBLIGATIONS_ZALO_URL"] = f"maildir://{maildir}"
     get_settings.cache_clear()
-    settings = get_settings()
-    engine = create_db_engine(settings.database_url)
+    engine, rt = engine_and_runtime()
+    calendar = rt.calendar()
     upgrade(engine)
-    load_at = get_runtime_calendar(settings).start_of_day(first)
     try:
-        summary = load_file(engine, example, defaults=load_yaml_defaults(settings.defaults_file), actor="demo",
-                            as_of=load_at)
+        summary = load_file(engine, example, defaults=rt.defaults, actor="demo", as_of=calendar.start_of_day(first))
     except DraftError as exc:
         err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         raise fail(f"{example}: không nạp được") from None
     out.print(f"[bold]Đã nạp[/] {example.name}: {summary}")
     result = _replay_with_progress(first, last)
-    end_moment = get_runtime_calendar(settings).at_local(last, datetime.min.time().replace(hour=17))
-    _, rt = engine_and_runtime()
+    end_moment = calendar.at_local(last, rt.settings.office_end)
     with session_scope(engine) as session:
         views = occurrences_at(session, rt, end_moment)
         sent = messages_by_year(session)
@@ -632,12 +628,6 @@ def demo(
         f"{result['days']} ngày, {result['dispatch'].get('sent', 0)} tin nhắn đã gửi, {mails} tệp .eml trong "
         f"{maildir}/new; cơ sở dữ liệu {database}; {clock.monotonic() - started:.0f} giây."
     )
-
-
-def get_runtime_calendar(settings):
-    from flows.runtime import Runtime
-
-    return Runtime(settings).calendar()
 
 
 @app.command()

@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -24,7 +24,7 @@ from models.db import session_scope
 from models.tables import Obligation, Occurrence, Submission
 from notifications.send import Sender, send_with_apprise
 from rules.calendar import WorkCalendar
-from rules.status import OPEN, Status
+from rules.status import OPEN
 
 SWEEP_AT = time(7, 30)  # before the office opens, so messages go out at opening
 WORK_AT = time(10, 0)  # when focal points and the coordinator act
@@ -143,9 +143,3 @@ def replay(
         day += timedelta(days=1)
     return totals
 
-
-def as_of_for(day: date, rt: Runtime) -> datetime:
-    return rt.calendar().at_local(day, WORK_AT)
-
-
-__all__ = ["ReplayTotals", "Status", "replay", "planned_submission", "as_of_for"]

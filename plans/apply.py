@@ -320,9 +320,7 @@ class _Loader:
                 s.add(row)
                 self._count("agencies", True)
                 counted.add(spec.code)
-            elif row.name != spec.name:
-                row.name = spec.name
-                s.add(row)
+            elif self._update(row, {"name": spec.name}):
                 self._count("agencies", False)
                 counted.add(spec.code)
         s.flush()
@@ -347,9 +345,7 @@ class _Loader:
                 s.add(row)
                 counted.add(spec.code)
                 self._count("groups", True)
-            elif row.name != spec.name:
-                row.name = spec.name
-                s.add(row)
+            elif self._update(row, {"name": spec.name}):
                 self._count("groups", False)
                 counted.add(spec.code)
         s.flush()
