@@ -47,11 +47,11 @@ from sqlalchemy import Interval, String, bindparam, event, func, insert, literal
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from config.settings import Settings
-from flows.runtime import Runtime
-from flows.sweep import SweepStats, advance, materialise, sweep
-from models.db import create_db_engine, session_scope, upgrade
-from models.tables import (
+from obligations.config.settings import Settings
+from obligations.flows.runtime import Runtime
+from obligations.flows.sweep import SweepStats, advance, materialise, sweep
+from obligations.models.db import create_db_engine, session_scope, upgrade
+from obligations.models.tables import (
     Agency,
     AgencyGroup,
     AgencyGroupMember,
@@ -63,9 +63,9 @@ from models.tables import (
     PolicyRow,
     Provision,
 )
-from models.types import UTCDateTime
-from rules.ladder import catch_up, reminder_window_opens
-from rules.status import OPEN, Status, open_status
+from obligations.models.types import UTCDateTime
+from obligations.rules.ladder import catch_up, reminder_window_opens
+from obligations.rules.status import OPEN, Status, open_status
 
 ZONE = "Asia/Ho_Chi_Minh"
 # 2019-06-01 was a Saturday, so a T1 on Sunday 2 June would have almost nothing due. Monday 1 July

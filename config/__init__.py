@@ -1,5 +1,5 @@
 """Settings and the default policies, cycles and calendar overrides shipped as YAML."""
 
-from config.settings import Settings, get_settings, load_yaml_defaults
+from obligations.config.settings import Settings, get_settings, load_yaml_defaults
 
 __all__ = ["Settings", "get_settings", "load_yaml_defaults"]

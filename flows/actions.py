@@ -11,12 +11,21 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from flows.runtime import Runtime, check_as_of
-from flows.sweep import Recipients, outbox_rows
-from models.queries import insert_ignoring_duplicates
-from models.tables import AuditLog, Blocker, Extension, Notification, Obligation, Occurrence, Plan, Submission
-from rules.ladder import Step, reminder_window_opens
-from rules.status import OPEN, Status, done_status, open_status
+from obligations.flows.runtime import Runtime, check_as_of
+from obligations.flows.sweep import Recipients, outbox_rows
+from obligations.models.queries import insert_ignoring_duplicates
+from obligations.models.tables import (
+    AuditLog,
+    Blocker,
+    Extension,
+    Notification,
+    Obligation,
+    Occurrence,
+    Plan,
+    Submission,
+)
+from obligations.rules.ladder import Step, reminder_window_opens
+from obligations.rules.status import OPEN, Status, done_status, open_status
 
 
 class ActionError(ValueError):

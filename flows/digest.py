@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from flows.report import OccurrenceView, occurrences_at
-from flows.runtime import Runtime, check_as_of
-from flows.sweep import preferred_channel
-from models.db import session_scope
-from models.queries import insert_ignoring_duplicates
-from models.tables import Agency, Contact, Notification, Plan
-from rules.status import Status
+from obligations.flows.report import OccurrenceView, occurrences_at
+from obligations.flows.runtime import Runtime, check_as_of
+from obligations.flows.sweep import preferred_channel
+from obligations.models.db import session_scope
+from obligations.models.queries import insert_ignoring_duplicates
+from obligations.models.tables import Agency, Contact, Notification, Plan
+from obligations.rules.status import Status
 
 ITEMS_PER_AGENCY = 5
 

@@ -16,18 +16,27 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from flows.runtime import Runtime, check_as_of
-from flows.sweep import ADDRESS_FIELD, Recipients, reachable_channels
-from models.db import session_scope
-from models.queries import due_notifications, insert_ignoring_duplicates
-from models.tables import Agency, Contact, Notification, Obligation, ObligationSupport, Occurrence, Plan, Provision
-from notifications.links import action_link
-from notifications.outcome import Action, Failure, Verdict, after_failure
-from notifications.render import Rendered, date_en, date_vi, level_label_vi, render
-from notifications.send import Message, RateLimiter, Sender, SendResult, recipient_url, send_with_apprise
-from notifications.zalo_tokens import FileTokenStore, seed
-from rules.calendar import WorkCalendar
-from rules.status import OPEN, Status
+from obligations.flows.runtime import Runtime, check_as_of
+from obligations.flows.sweep import ADDRESS_FIELD, Recipients, reachable_channels
+from obligations.models.db import session_scope
+from obligations.models.queries import due_notifications, insert_ignoring_duplicates
+from obligations.models.tables import (
+    Agency,
+    Contact,
+    Notification,
+    Obligation,
+    ObligationSupport,
+    Occurrence,
+    Plan,
+    Provision,
+)
+from obligations.notifications.links import action_link
+from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
+from obligations.notifications.render import Rendered, date_en, date_vi, level_label_vi, render
+from obligations.notifications.send import Message, RateLimiter, Sender, SendResult, recipient_url, send_with_apprise
+from obligations.notifications.zalo_tokens import FileTokenStore, seed
+from obligations.rules.calendar import WorkCalendar
+from obligations.rules.status import OPEN, Status
 
 BEFORE_DEADLINE = frozenset({"reminder", "due_today"})
 LADDER = frozenset({"reminder", "due_today", "escalation"})

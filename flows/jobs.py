@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from config.settings import Settings, get_settings
-from flows import digest as digesting
-from flows import dispatch as dispatching
-from flows import simulate as simulating
-from flows import sweep as sweeping
-from flows.runtime import Runtime
-from models.db import create_db_engine
+from obligations.config.settings import Settings, get_settings
+from obligations.flows import digest as digesting
+from obligations.flows import dispatch as dispatching
+from obligations.flows import simulate as simulating
+from obligations.flows import sweep as sweeping
+from obligations.flows.runtime import Runtime
+from obligations.models.db import create_db_engine
 
 
 def _runtime(database_url: str | None) -> tuple[Runtime, object]:

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from flows.runtime import Runtime
-from models.tables import Agency, Contact, Notification, Obligation, Occurrence, Plan
-from rules.ladder import reminder_window_opens
-from rules.status import OPEN, Status, open_status
+from obligations.flows.runtime import Runtime
+from obligations.models.tables import Agency, Contact, Notification, Obligation, Occurrence, Plan
+from obligations.rules.ladder import reminder_window_opens
+from obligations.rules.status import OPEN, Status, open_status
 
 
 @dataclass(frozen=True)

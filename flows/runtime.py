@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from config.settings import Settings, calendar_overrides, load_yaml_defaults
-from models.tables import Plan, PolicyRow
-from rules.calendar import WorkCalendar, require_aware
-from rules.ladder import Policy
-from rules.schedule import Cycle
+from obligations.config.settings import Settings, calendar_overrides, load_yaml_defaults
+from obligations.models.tables import Plan, PolicyRow
+from obligations.rules.calendar import WorkCalendar, require_aware
+from obligations.rules.ladder import Policy
+from obligations.rules.schedule import Cycle
 
 
 @dataclass

@@ -16,15 +16,15 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from flows import actions
-from flows.dispatch import dispatch
-from flows.runtime import Runtime
-from flows.sweep import SweepStats, sweep
-from models.db import session_scope
-from models.tables import Obligation, Occurrence, Submission
-from notifications.send import Sender, send_with_apprise
-from rules.calendar import WorkCalendar
-from rules.status import OPEN
+from obligations.flows import actions
+from obligations.flows.dispatch import dispatch
+from obligations.flows.runtime import Runtime
+from obligations.flows.sweep import SweepStats, sweep
+from obligations.models.db import session_scope
+from obligations.models.tables import Obligation, Occurrence, Submission
+from obligations.notifications.send import Sender, send_with_apprise
+from obligations.rules.calendar import WorkCalendar
+from obligations.rules.status import OPEN
 
 SWEEP_AT = time(7, 30)  # before the office opens, so messages go out at opening
 WORK_AT = time(10, 0)  # when focal points and the coordinator act

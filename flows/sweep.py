@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from flows.runtime import Runtime, check_as_of
-from models.db import session_scope
-from models.queries import due_occurrences, insert_ignoring_duplicates
-from models.tables import Agency, AgencyGroupMember, Contact, Notification, Obligation, Occurrence, Plan
-from rules.ladder import Step, catch_up, reminder_window_opens
-from rules.schedule import Schedule, periods
-from rules.status import OPEN, Status, next_status_change, open_status
+from obligations.flows.runtime import Runtime, check_as_of
+from obligations.models.db import session_scope
+from obligations.models.queries import due_occurrences, insert_ignoring_duplicates
+from obligations.models.tables import Agency, AgencyGroupMember, Contact, Notification, Obligation, Occurrence, Plan
+from obligations.rules.ladder import Step, catch_up, reminder_window_opens
+from obligations.rules.schedule import Schedule, periods
+from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
 FAR_FUTURE = date(9999, 12, 31)
 ADDRESS_FIELD = {"email": "email", "zalo": "zalo_user_id", "zns": "phone"}

@@ -1,7 +1,7 @@
 """SQLModel tables, the engine and session, and the Alembic migrations."""
 
-from models.db import create_db_engine, session_scope, upgrade
-from models.tables import (
+from obligations.models.db import create_db_engine, session_scope, upgrade
+from obligations.models.tables import (
     Agency,
     AgencyGroup,
     AgencyGroupMember,

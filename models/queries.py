@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
-from models.tables import Notification, Occurrence
+from obligations.models.tables import Notification, Occurrence
 
 
 def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Sequence[dict]) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
-from models.types import UTCDateTime
+from obligations.models.types import UTCDateTime
 
 
 def utcnow() -> datetime:

@@ -2,9 +2,9 @@
 
 from apprise.manager_plugins import NotificationManager
 
-from notifications.maildir import NotifyMaildir
-from notifications.zalo_oa import NotifyZaloOA
-from notifications.zns import NotifyZNS
+from obligations.notifications.maildir import NotifyMaildir
+from obligations.notifications.zalo_oa import NotifyZaloOA
+from obligations.notifications.zns import NotifyZNS
 
 
 def register_plugins() -> None:

@@ -12,8 +12,8 @@ from urllib.parse import quote
 import apprise
 from apprise import NotifyFormat
 
-import notifications  # noqa: F401  (registers the project's plugins)
-from notifications.outcome import Action, Failure
+import obligations.notifications  # noqa: F401  (registers the project's plugins)
+from obligations.notifications.outcome import Action, Failure
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from apprise import NotifyType
 from apprise.plugins.base import NotifyBase
 from apprise.url import PrivacyMode
 
-from notifications.outcome import Action, Failure
-from notifications.zalo_tokens import FileTokenStore, TokenPair, TokenStoreError
+from obligations.notifications.outcome import Action, Failure
+from obligations.notifications.zalo_tokens import FileTokenStore, TokenPair, TokenStoreError
 
 OAUTH_URL = "https://oauth.zaloapp.com"
 REFRESH_PATH = "/v4/oa/access_token"

@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from notifications.outcome import Action
-from notifications.zalo_base import ZaloBase, compose, fit
+from obligations.notifications.outcome import Action
+from obligations.notifications.zalo_base import ZaloBase, compose, fit
 
 TEXT_MAX = 2000
 USER_ID = re.compile(r"\d{1,32}")

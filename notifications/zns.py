@@ -28,8 +28,8 @@ import json
 import re
 from typing import Any
 
-from notifications.outcome import Action
-from notifications.zalo_base import ZaloBase
+from obligations.notifications.outcome import Action
+from obligations.notifications.zalo_base import ZaloBase
 
 TRACKING_MAX = 48
 # 84 + a 9-digit mobile number (Vietnamese mobile numbers start 3, 5, 7, 8 or 9 after the 0).

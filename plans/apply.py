@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from models.db import session_scope
-from models.tables import (
+from obligations.models.db import session_scope
+from obligations.models.tables import (
     Agency,
     AgencyGroup,
     AgencyGroupMember,
@@ -32,8 +32,8 @@ from models.tables import (
     PolicyRow,
     Provision,
 )
-from plans.coordinator_file import MAX_ERRORS, Draft, DraftError, FieldPath, read_draft
-from rules.ladder import Policy, PolicyError
+from obligations.plans.coordinator_file import MAX_ERRORS, Draft, DraftError, FieldPath, read_draft
+from obligations.rules.ladder import Policy, PolicyError
 
 __all__ = ["EXPAND_NOW", "KINDS", "ApplySummary", "apply_draft", "load_file"]
 

@@ -42,8 +42,8 @@ from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from rules.ladder import ROLES, Policy, PolicyError
-from rules.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, validate_rrule
+from obligations.rules.ladder import ROLES, Policy, PolicyError
+from obligations.rules.schedule import SCHEDULE_KINDS, Schedule, ScheduleError, validate_rrule
 
 __all__ = [
     "MAX_ERRORS",

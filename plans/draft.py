@@ -29,9 +29,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from plans.parse import ParsedPlan, ParsedTask, is_group_name
-from plans.phrases import Deadline
-from plans.text import ascii_slug, match_key, normalize
+from obligations.plans.parse import ParsedPlan, ParsedTask, is_group_name
+from obligations.plans.phrases import Deadline
+from obligations.plans.text import ascii_slug, match_key, normalize
 
 __all__ = ["Draft", "KnownAgencies", "UNKNOWN_LEAD", "build_draft", "known_from_db"]
 
@@ -89,7 +89,7 @@ def known_from_db(engine) -> KnownAgencies:
     """The agencies and groups stored in the database behind ``engine``."""
     from sqlmodel import Session, select
 
-    from models.tables import Agency, AgencyGroup
+    from obligations.models.tables import Agency, AgencyGroup
 
     with Session(engine) as session:
         agencies = {a.code: a.name for a in session.exec(select(Agency))}

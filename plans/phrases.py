@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from plans.text import fold, normalize
-from rules.schedule import ScheduleError, validate_rrule
+from obligations.plans.text import fold, normalize
+from obligations.rules.schedule import ScheduleError, validate_rrule
 
 __all__ = ["BUDGET_CYCLE", "Deadline", "find_deadlines"]
 

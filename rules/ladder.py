@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rules.calendar import WorkCalendar
+from obligations.rules.calendar import WorkCalendar
 
 ROLES: tuple[str, ...] = ("focal_point", "manager", "coordinator", "plan_manager")
 

@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from models.db import create_db_engine, upgrade  # noqa: E402
+from obligations.models.db import create_db_engine, upgrade  # noqa: E402
 from tests.zalo_fake import KeepUnderscoreHeaders  # noqa: E402
 
 PG_URL = os.environ.get("OBLIGATIONS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli import app
+from obligations.cli import app
 from tests.test_load import dump
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "examples" / "khanh-hoa-2017-2020.yaml"
@@ -126,7 +126,7 @@ def test_sweep_and_dispatch_as_flows(prefect_harness, sqlite_url, tmp_path):
         "OBLIGATIONS_EMAIL_URL": f"maildir://{tmp_path}/maildir",
         "OBLIGATIONS_ZALO_URL": f"maildir://{tmp_path}/maildir",
     }
-    command = [sys.executable, "-m", "cli"]
+    command = [sys.executable, "-m", "obligations.cli"]
 
     def run(*args: str) -> subprocess.CompletedProcess:
         done = subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=120)

@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from config.settings import Settings
-from flows import actions
-from flows.dispatch import dispatch
-from flows.runtime import Runtime
-from flows.sweep import sweep
-from models.db import session_scope
-from models.tables import AuditLog, Notification, Occurrence
-from notifications.outcome import Action, Failure
-from notifications.send import SendResult
-from rules.status import Status
+from obligations.config.settings import Settings
+from obligations.flows import actions
+from obligations.flows.dispatch import dispatch
+from obligations.flows.runtime import Runtime
+from obligations.flows.sweep import sweep
+from obligations.models.db import session_scope
+from obligations.models.tables import AuditLog, Notification, Occurrence
+from obligations.notifications.outcome import Action, Failure
+from obligations.notifications.send import SendResult
+from obligations.rules.status import Status
 from tests.world import build, vn
 
 
@@ -160,7 +160,7 @@ def test_sends_run_concurrently_up_to_the_bound(sqlite_engine, tmp_path, concurr
     import threading
     import time
 
-    from notifications.send import SendResult as Result
+    from obligations.notifications.send import SendResult as Result
 
     build(sqlite_engine)
     rt = Runtime(Settings(email_url=f"maildir://{tmp_path}/m", dispatch_concurrency=concurrency))
@@ -181,7 +181,7 @@ def test_sends_run_concurrently_up_to_the_bound(sqlite_engine, tmp_path, concurr
 
 
 def test_rate_limiter_spaces_sends_after_a_burst():
-    from notifications.send import RateLimiter
+    from obligations.notifications.send import RateLimiter
 
     clock = {"t": 0.0}
     slept = []

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from config.settings import Settings
-from flows.dispatch import dispatch
-from flows.runtime import Runtime
-from flows.sweep import sweep
-from models.tables import Notification
+from obligations.config.settings import Settings
+from obligations.flows.dispatch import dispatch
+from obligations.flows.runtime import Runtime
+from obligations.flows.sweep import sweep
+from obligations.models.tables import Notification
 from tests.smtp import PASSWORD, LoopbackSMTP
 from tests.world import build, vn
 
@@ -92,7 +92,7 @@ def test_dead_messages_are_shown_in_status(sqlite_engine, sqlite_url, smtp, monk
 
     from typer.testing import CliRunner
 
-    from cli import app
+    from obligations.cli import app
 
     build(sqlite_engine)
     rt = runtime(smtp)
@@ -112,8 +112,8 @@ def test_dead_messages_are_shown_in_status(sqlite_engine, sqlite_url, smtp, monk
 def test_channels_command_masks_secrets(monkeypatch, tmp_path):
     from typer.testing import CliRunner
 
-    from cli import app
-    from config.settings import get_settings
+    from obligations.cli import app
+    from obligations.config.settings import get_settings
 
     monkeypatch.setenv("OBLIGATIONS_EMAIL_URL", "mailtos://nhacviec:Very-S3cret@smtp.example.org?from=a@example.org")
     monkeypatch.setenv("OBLIGATIONS_ZALO_URL", "zalo://123456:Zalo-App-S3cret@oa")

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from flows.jobs import dispatch_flow, simulate_flow, sweep_and_dispatch_flow, sweep_flow
-from models.tables import AuditLog, Notification, Occurrence
+from obligations.flows.jobs import dispatch_flow, simulate_flow, sweep_and_dispatch_flow, sweep_flow
+from obligations.models.tables import AuditLog, Notification, Occurrence
 from tests.world import build, vn
 
 
@@ -55,7 +55,7 @@ def test_simulate_replays_a_season_in_one_flow_run(prefect_harness, env):
 def test_served_deployments_are_scheduled_in_the_plans_zone():
     from prefect.schedules import Cron
 
-    from flows.jobs import deployments
+    from obligations.flows.jobs import deployments
 
     sweep_deployment, digest_deployment = deployments(
         Cron("*/30 7-17 * * 1-6", timezone="Asia/Ho_Chi_Minh"), Cron("0 8 * * 1", timezone="Asia/Ho_Chi_Minh")

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
-from config.settings import CONFIG_DIR, get_settings, load_yaml_defaults
-from models.db import session_scope
-from models.tables import (
+from obligations.config.settings import CONFIG_DIR, get_settings, load_yaml_defaults
+from obligations.models.db import session_scope
+from obligations.models.tables import (
     Agency,
     AgencyGroup,
     AgencyGroupMember,
@@ -24,10 +24,10 @@ from models.tables import (
     PolicyRow,
     Provision,
 )
-from plans import apply as apply_module
-from plans.apply import EXPAND_NOW, KINDS, ApplySummary, apply_draft, load_file
-from plans.coordinator_file import Draft, DraftError, parse_draft, read_draft
-from rules.ladder import Policy
+from obligations.plans import apply as apply_module
+from obligations.plans.apply import EXPAND_NOW, KINDS, ApplySummary, apply_draft, load_file
+from obligations.plans.coordinator_file import Draft, DraftError, parse_draft, read_draft
+from obligations.rules.ladder import Policy
 
 VN = timezone(timedelta(hours=7))
 AS_OF = datetime(2017, 4, 3, 8, 0, tzinfo=VN)

@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from config.settings import Settings
-from flows import actions
-from flows.digest import digest
-from flows.dispatch import dispatch
-from flows.runtime import Runtime
-from flows.sweep import sweep
-from models.db import session_scope
-from models.tables import Notification, Occurrence
-from notifications.render import KINDS, date_vi, render
+from obligations.config.settings import Settings
+from obligations.flows import actions
+from obligations.flows.digest import digest
+from obligations.flows.dispatch import dispatch
+from obligations.flows.runtime import Runtime
+from obligations.flows.sweep import sweep
+from obligations.models.db import session_scope
+from obligations.models.tables import Notification, Occurrence
+from obligations.notifications.render import KINDS, date_vi, render
 from tests.world import build, vn
 
 CONTEXT = {

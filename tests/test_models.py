@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session
 
-from models.db import current_revision, session_scope
-from models.tables import AuditLog, AuditLogIsAppendOnly
+from obligations.models.db import current_revision, session_scope
+from obligations.models.tables import AuditLog, AuditLogIsAppendOnly
 
 
 def test_instants_come_back_aware_and_in_utc(engine):

@@ -12,15 +12,15 @@ import typer
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from cli import app
-from config.settings import get_settings, load_yaml_defaults
-from models.db import session_scope
-from models.tables import AgencyGroup, AgencyGroupMember, Obligation, Plan
-from plans.apply import apply_draft
-from plans.coordinator_file import parse_draft
-from plans.documents import read_blocks
-from plans.draft import UNKNOWN_LEAD, build_draft, known_from_db
-from plans.parse import parse_blocks, parse_text
+from obligations.cli import app
+from obligations.config.settings import get_settings, load_yaml_defaults
+from obligations.models.db import session_scope
+from obligations.models.tables import AgencyGroup, AgencyGroupMember, Obligation, Plan
+from obligations.plans.apply import apply_draft
+from obligations.plans.coordinator_file import parse_draft
+from obligations.plans.documents import read_blocks
+from obligations.plans.draft import UNKNOWN_LEAD, build_draft, known_from_db
+from obligations.plans.parse import parse_blocks, parse_text
 from tests.plan_documents import ARTICLES, SEED_PLAN, cp1258, table_plan_docx
 from tests.test_load import AS_OF, dump
 

@@ -11,9 +11,9 @@ from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plans.phrases import BUDGET_CYCLE, find_deadlines
-from plans.text import ascii_slug, fold, match_key, normalize
-from rules.schedule import validate_rrule
+from obligations.plans.phrases import BUDGET_CYCLE, find_deadlines
+from obligations.plans.text import ascii_slug, fold, match_key, normalize
+from obligations.rules.schedule import validate_rrule
 
 
 def read(text: str, **options) -> list[dict]:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.calendar import NaiveDatetimeError, WorkCalendar
+from obligations.rules.calendar import NaiveDatetimeError, WorkCalendar
 from tests.world import vn
 
 CAL = WorkCalendar("Asia/Ho_Chi_Minh", working_days={date(2026, 8, 22)})

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.calendar import WorkCalendar
-from rules.ladder import EscalationStep, Policy, PolicyError, catch_up, reminder_window_opens, steps
-from rules.status import Status, done_status, next_status_change, open_status
+from obligations.rules.calendar import WorkCalendar
+from obligations.rules.ladder import EscalationStep, Policy, PolicyError, catch_up, reminder_window_opens, steps
+from obligations.rules.status import Status, done_status, next_status_change, open_status
 from tests.world import DEFAULT_POLICY, vn
 
 CAL = WorkCalendar("Asia/Ho_Chi_Minh")

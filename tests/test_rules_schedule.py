@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.schedule import Cycle, Schedule, ScheduleError, periods, validate_rrule
+from obligations.rules.schedule import Cycle, Schedule, ScheduleError, periods, validate_rrule
 
 CYCLES = {"budget": Cycle("FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=15", inclusive=False)}
 CHECKIN = Cycle("FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1", inclusive=True)

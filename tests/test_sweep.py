@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from config.settings import Settings
-from flows.runtime import Runtime
-from flows.sweep import sweep
-from models.db import create_db_engine
-from models.tables import Notification, Occurrence
+from obligations.config.settings import Settings
+from obligations.flows.runtime import Runtime
+from obligations.flows.sweep import sweep
+from obligations.models.db import create_db_engine
+from obligations.models.tables import Notification, Occurrence
 from tests.world import build, vn
 
 

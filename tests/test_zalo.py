@@ -21,12 +21,12 @@ from urllib.parse import quote
 import apprise
 import pytest
 
-import notifications
-from notifications.outcome import Action
-from notifications.zalo_base import compose, fit
-from notifications.zalo_oa import NotifyZaloOA
-from notifications.zalo_tokens import FileTokenStore, TokenPair, TokenStoreError, seed
-from notifications.zns import NotifyZNS, normalise_phone
+from obligations import notifications
+from obligations.notifications.outcome import Action
+from obligations.notifications.zalo_base import compose, fit
+from obligations.notifications.zalo_oa import NotifyZaloOA
+from obligations.notifications.zalo_tokens import FileTokenStore, TokenPair, TokenStoreError, seed
+from obligations.notifications.zns import NotifyZNS, normalise_phone
 from tests.zalo_fake import (
     APP_ID,
     PHONE,

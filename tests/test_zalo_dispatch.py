@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from config.settings import Settings
-from flows.dispatch import dispatch
-from flows.runtime import Runtime
-from flows.sweep import sweep
-from models.tables import Notification
-from notifications.zalo_tokens import FileTokenStore
+from obligations.config.settings import Settings
+from obligations.flows.dispatch import dispatch
+from obligations.flows.runtime import Runtime
+from obligations.flows.sweep import sweep
+from obligations.models.tables import Notification
+from obligations.notifications.zalo_tokens import FileTokenStore
 from tests.smtp import PASSWORD, LoopbackSMTP
 from tests.world import build, vn
 from tests.zalo_fake import APP_ID, SECRET, FakeZalo

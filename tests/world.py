@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from models.db import session_scope
-from models.tables import (
+from obligations.models.db import session_scope
+from obligations.models.tables import (
     Agency,
     AgencyGroup,
     AgencyGroupMember,
@@ -14,7 +14,7 @@ from models.tables import (
     Plan,
     PolicyRow,
 )
-from rules.ladder import Policy
+from obligations.rules.ladder import Policy
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DEFAULT_POLICY = Policy.from_dict(

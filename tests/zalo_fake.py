@@ -17,7 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 from werkzeug.serving import WSGIRequestHandler
 
-from notifications.zalo_tokens import FileTokenStore, TokenPair
+from obligations.notifications.zalo_tokens import FileTokenStore, TokenPair
 
 APP_ID = "2748371956125409813"
 SECRET = "Zq8s3cr3t/K+y@odd:Xw"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import models.tables  # noqa: F401  (registers the tables on the metadata)
+import obligations.models.tables  # noqa: F401  (registers the tables on the metadata)
 
 target_metadata = SQLModel.metadata
 
@@ -13,8 +13,8 @@ target_metadata = SQLModel.metadata
 def _engine():
     engine = context.config.attributes.get("engine")
     if engine is None:
-        from config import get_settings
-        from models.db import create_db_engine
+        from obligations.config import get_settings
+        from obligations.models.db import create_db_engine
 
         engine = create_db_engine(get_settings().database_url)
     return engine

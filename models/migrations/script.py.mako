@@ -7,7 +7,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+import obligations.models.types
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

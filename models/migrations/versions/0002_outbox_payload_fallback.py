@@ -7,7 +7,7 @@ Create Date: 2026-11-25 23:17:32.146997
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+import obligations.models.types
 
 
 revision = '0002'

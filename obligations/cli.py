@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from config.settings import get_settings
+from obligations.config.settings import CONFIG_DIR, get_settings
 
 app = typer.Typer(
     help="Theo dõi nhiệm vụ của kế hoạch: nhắc việc và đôn đốc theo hạn. "
@@ -36,7 +36,7 @@ app.add_typer(plan_app, name="plan")
 out = Console()
 err = Console(stderr=True)
 
-EXAMPLE = Path(__file__).resolve().parent / "config" / "examples" / "khanh-hoa-2017-2020.yaml"
+EXAMPLE = CONFIG_DIR / "examples" / "khanh-hoa-2017-2020.yaml"
 
 AsOf = Annotated[
     str | None,
@@ -71,8 +71,8 @@ def parse_day(value: str, option: str) -> date:
 
 
 def engine_and_runtime():
-    from flows.runtime import Runtime
-    from models.db import create_db_engine
+    from obligations.flows.runtime import Runtime
+    from obligations.models.db import create_db_engine
 
     settings = get_settings()
     return create_db_engine(settings.database_url), Runtime(settings)
@@ -93,7 +93,7 @@ def main(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the schema to the latest revision."""
-    from models.db import create_db_engine, current_revision, upgrade
+    from obligations.models.db import create_db_engine, current_revision, upgrade
 
     engine = create_db_engine(get_settings().database_url)
     upgrade(engine, revision)
@@ -107,10 +107,10 @@ def load(
     actor: Actor = "cli",
 ) -> None:
     """Load agencies, groups, contacts, policies, a plan and its obligations: all or nothing."""
-    from config.settings import load_yaml_defaults
-    from models.db import create_db_engine, upgrade
-    from plans.apply import load_file
-    from plans.coordinator_file import DraftError
+    from obligations.config.settings import load_yaml_defaults
+    from obligations.models.db import create_db_engine, upgrade
+    from obligations.plans.apply import load_file
+    from obligations.plans.coordinator_file import DraftError
 
     moment = parse_as_of(as_of)
     settings = get_settings()
@@ -133,8 +133,8 @@ PlanCode = Annotated[str | None, typer.Option("--code", help="The plan's code (d
 
 def _read_plan(file: Path):
     """The parsed plan, or exit 2 with the reason (empty, not a plan, damaged .docx, legacy encoding)."""
-    from plans.documents import DocumentError
-    from plans.parse import read_plan
+    from obligations.plans.documents import DocumentError
+    from obligations.plans.parse import read_plan
 
     try:
         return read_plan(file)
@@ -154,8 +154,8 @@ def _known_agencies():
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from models.db import create_db_engine
-    from plans.draft import KnownAgencies, known_from_db
+    from obligations.models.db import create_db_engine
+    from obligations.plans.draft import KnownAgencies, known_from_db
 
     url = get_settings().database_url
     parsed = make_url(url)
@@ -225,7 +225,7 @@ def plan_draft(
     as_of: AsOf = None,
 ) -> None:
     """Write the coordinator's YAML file for a plan document, to review and then `obligations load`."""
-    from plans.draft import build_draft
+    from obligations.plans.draft import build_draft
 
     moment = parse_as_of(as_of)
     if output is not None and output.exists() and not force:
@@ -256,11 +256,11 @@ def plan_apply(
     actor: Actor = "cli",
 ) -> None:
     """Draft a plan document and load the draft in one transaction, after a confirmation: all or nothing."""
-    from config.settings import load_yaml_defaults
-    from models.db import create_db_engine, session_scope, upgrade
-    from plans.apply import apply_draft
-    from plans.coordinator_file import DraftError, parse_draft
-    from plans.draft import build_draft
+    from obligations.config.settings import load_yaml_defaults
+    from obligations.models.db import create_db_engine, session_scope, upgrade
+    from obligations.plans.apply import apply_draft
+    from obligations.plans.coordinator_file import DraftError, parse_draft
+    from obligations.plans.draft import build_draft
 
     moment = parse_as_of(as_of)
     plan = _read_plan(file)
@@ -291,12 +291,12 @@ def plan_apply(
 
 def _run_flow(name: str, moment: datetime, direct: bool) -> dict:
     if direct:
-        from flows.dispatch import dispatch
-        from flows.sweep import sweep
+        from obligations.flows.dispatch import dispatch
+        from obligations.flows.sweep import sweep
 
         engine, rt = engine_and_runtime()
         return sweep(engine, rt, moment).as_dict() if name == "sweep" else dict(dispatch(engine, rt, moment))
-    from flows.jobs import dispatch_flow, sweep_flow
+    from obligations.flows.jobs import dispatch_flow, sweep_flow
 
     return (sweep_flow if name == "sweep" else dispatch_flow)(as_of=moment)
 
@@ -321,8 +321,8 @@ def dispatch(as_of: AsOf = None, direct: Direct = False) -> None:
 @app.command()
 def channels() -> None:
     """Show the configured channels (apprise URLs with their secrets masked) and the Zalo token store."""
-    from notifications.send import private
-    from notifications.zalo_tokens import FileTokenStore, TokenStoreError
+    from obligations.notifications.send import private
+    from obligations.notifications.zalo_tokens import FileTokenStore, TokenStoreError
 
     settings = get_settings()
     for channel in ("email", "zalo", "zns"):
@@ -340,13 +340,13 @@ def digest(as_of: AsOf = None, direct: Direct = False) -> None:
     """Queue this week's digest for managers and coordinators (once a week each), then send it."""
     moment = parse_as_of(as_of)
     if direct:
-        from flows.digest import digest as queue
-        from flows.dispatch import dispatch as send
+        from obligations.flows.digest import digest as queue
+        from obligations.flows.dispatch import dispatch as send
 
         engine, rt = engine_and_runtime()
         result = {"queued": queue(engine, rt, moment), "dispatch": dict(send(engine, rt, moment))}
     else:
-        from flows.jobs import digest_flow
+        from obligations.flows.jobs import digest_flow
 
         result = digest_flow(as_of=moment)
     out.print_json(json.dumps(result))
@@ -374,9 +374,9 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Occurrences by agency and status; with --overdue, the overdue ones one by one."""
-    from flows.report import counts_by_agency, dead_messages, occurrences_at, outbox_counts
-    from models.db import session_scope
-    from rules.status import Status
+    from obligations.flows.report import counts_by_agency, dead_messages, occurrences_at, outbox_counts
+    from obligations.models.db import session_scope
+    from obligations.rules.status import Status
 
     moment = parse_as_of(as_of)
     engine, rt = engine_and_runtime()
@@ -427,8 +427,8 @@ def overdue_table(late) -> Table:
 
 
 def _act(action) -> None:
-    from flows.actions import ActionError
-    from models.db import session_scope
+    from obligations.flows.actions import ActionError
+    from obligations.models.db import session_scope
 
     engine, rt = engine_and_runtime()
     try:
@@ -446,7 +446,7 @@ OccurrenceId = Annotated[int, typer.Argument(help="The occurrence number (shown 
 def submit(occurrence: OccurrenceId, note: Annotated[str | None, typer.Option(help="A short note.")] = None,
            as_of: AsOf = None, actor: Actor = "cli") -> None:
     """Record a submission (the report, or the progress note of a check-in); stops the reminders."""
-    from flows import actions
+    from obligations.flows import actions
 
     moment = parse_as_of(as_of)
 
@@ -461,8 +461,8 @@ def submit(occurrence: OccurrenceId, note: Annotated[str | None, typer.Option(he
 def accept(occurrence: OccurrenceId, note: Annotated[str | None, typer.Option(help="A note.")] = None,
            as_of: AsOf = None, actor: Actor = "cli") -> None:
     """Accept the pending submission: the occurrence is done, on time or late."""
-    from flows import actions
-    from rules.status import LABELS_VI
+    from obligations.flows import actions
+    from obligations.rules.status import LABELS_VI
 
     moment = parse_as_of(as_of)
 
@@ -477,8 +477,8 @@ def accept(occurrence: OccurrenceId, note: Annotated[str | None, typer.Option(he
 def return_(occurrence: OccurrenceId, note: Annotated[str, typer.Option(help="What is missing.")],
             as_of: AsOf = None, actor: Actor = "cli") -> None:
     """Return the pending submission: the occurrence reopens and the ladder resumes."""
-    from flows import actions
-    from rules.status import LABELS_VI
+    from obligations.flows import actions
+    from obligations.rules.status import LABELS_VI
 
     moment = parse_as_of(as_of)
 
@@ -495,7 +495,7 @@ def extend(occurrence: OccurrenceId,
            reason: Annotated[str | None, typer.Option(help="Why.")] = None,
            as_of: AsOf = None, actor: Actor = "cli") -> None:
     """Grant an extension: the deadline moves and the ladder restarts from the new one."""
-    from flows import actions
+    from obligations.flows import actions
 
     moment = parse_as_of(as_of)
     day = parse_day(until, "--until")
@@ -511,7 +511,7 @@ def extend(occurrence: OccurrenceId,
 def waive(occurrence: OccurrenceId, reason: Annotated[str, typer.Option(help="Why (required).")],
           as_of: AsOf = None, actor: Actor = "cli") -> None:
     """Waive an occurrence: nothing more is asked or sent for it."""
-    from flows import actions
+    from obligations.flows import actions
 
     moment = parse_as_of(as_of)
 
@@ -526,7 +526,7 @@ def waive(occurrence: OccurrenceId, reason: Annotated[str, typer.Option(help="Wh
 def blocker(occurrence: OccurrenceId, text: Annotated[str, typer.Argument(help="The difficulty (vướng mắc).")],
             as_of: AsOf = None, actor: Actor = "cli") -> None:
     """Raise a blocker on an occurrence for the coordinator."""
-    from flows import actions
+    from obligations.flows import actions
 
     moment = parse_as_of(as_of)
 
@@ -538,7 +538,7 @@ def blocker(occurrence: OccurrenceId, text: Annotated[str, typer.Argument(help="
 
 
 def _replay_with_progress(start: date, end: date) -> dict:
-    from flows.jobs import listen_to_replay, simulate_flow
+    from obligations.flows.jobs import listen_to_replay, simulate_flow
 
     total = (end - start).days + 1
     with Progress(TextColumn("[bold]Mô phỏng[/] {task.fields[day]}"), BarColumn(), MofNCompleteColumn(),
@@ -570,11 +570,11 @@ def demo(
     end: Annotated[str, typer.Option("--to", help="Last day.")] = "2021-01-31",
 ) -> None:
     """A fresh SQLite database, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed; prints the results."""
-    from flows.report import counts_by_agency, counts_by_year, messages_by_year, occurrences_at
-    from models.db import session_scope, upgrade
-    from plans.apply import load_file
-    from plans.coordinator_file import DraftError
-    from rules.status import Status
+    from obligations.flows.report import counts_by_agency, counts_by_year, messages_by_year, occurrences_at
+    from obligations.models.db import session_scope, upgrade
+    from obligations.plans.apply import load_file
+    from obligations.plans.coordinator_file import DraftError
+    from obligations.rules.status import Status
 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     started = clock.monotonic()
@@ -639,7 +639,7 @@ def serve(
     from prefect import serve as prefect_serve
     from prefect.schedules import Cron
 
-    from flows.jobs import deployments
+    from obligations.flows.jobs import deployments
 
     zone = get_settings().zone
     prefect_serve(*deployments(Cron(cron, timezone=zone), Cron(digest_cron, timezone=zone)))
