@@ -109,8 +109,8 @@ def load(
     """Load agencies, groups, contacts, policies, a plan and its obligations: all or nothing."""
     from obligations.config.settings import load_yaml_defaults
     from obligations.models.db import create_db_engine, upgrade
-    from obligations.plans.apply import load_file
-    from obligations.plans.coordinator_file import DraftError
+    from obligations.plans.file.apply import load_file
+    from obligations.plans.file.schema import DraftError
 
     moment = parse_as_of(as_of)
     settings = get_settings()
@@ -133,8 +133,8 @@ PlanCode = Annotated[str | None, typer.Option("--code", help="The plan's code (d
 
 def _read_plan(file: Path):
     """The parsed plan, or exit 2 with the reason (empty, not a plan, damaged .docx, legacy encoding)."""
-    from obligations.plans.documents import DocumentError
-    from obligations.plans.parse import read_plan
+    from obligations.plans.importer.documents import DocumentError
+    from obligations.plans.importer.parse import read_plan
 
     try:
         return read_plan(file)
@@ -155,7 +155,7 @@ def _known_agencies():
     from sqlalchemy.exc import SQLAlchemyError
 
     from obligations.models.db import create_db_engine
-    from obligations.plans.draft import KnownAgencies, known_from_db
+    from obligations.plans.importer.draft import KnownAgencies, known_from_db
 
     url = get_settings().database_url
     parsed = make_url(url)
@@ -225,7 +225,7 @@ def plan_draft(
     as_of: AsOf = None,
 ) -> None:
     """Write the coordinator's YAML file for a plan document, to review and then `obligations load`."""
-    from obligations.plans.draft import build_draft
+    from obligations.plans.importer.draft import build_draft
 
     moment = parse_as_of(as_of)
     if output is not None and output.exists() and not force:
@@ -258,9 +258,9 @@ def plan_apply(
     """Draft a plan document and load the draft in one transaction, after a confirmation: all or nothing."""
     from obligations.config.settings import load_yaml_defaults
     from obligations.models.db import create_db_engine, session_scope, upgrade
-    from obligations.plans.apply import apply_draft
-    from obligations.plans.coordinator_file import DraftError, parse_draft
-    from obligations.plans.draft import build_draft
+    from obligations.plans.file.apply import apply_draft
+    from obligations.plans.file.schema import DraftError, parse_draft
+    from obligations.plans.importer.draft import build_draft
 
     moment = parse_as_of(as_of)
     plan = _read_plan(file)
@@ -572,8 +572,8 @@ def demo(
     """A fresh SQLite database, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed; prints the results."""
     from obligations.flows.report import counts_by_agency, counts_by_year, messages_by_year, occurrences_at
     from obligations.models.db import session_scope, upgrade
-    from obligations.plans.apply import load_file
-    from obligations.plans.coordinator_file import DraftError
+    from obligations.plans.file.apply import load_file
+    from obligations.plans.file.schema import DraftError
     from obligations.rules.status import Status
 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")

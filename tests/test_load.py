@@ -24,9 +24,9 @@ from obligations.models.tables import (
     PolicyRow,
     Provision,
 )
-from obligations.plans import apply as apply_module
-from obligations.plans.apply import EXPAND_NOW, KINDS, ApplySummary, apply_draft, load_file
-from obligations.plans.coordinator_file import Draft, DraftError, parse_draft, read_draft
+from obligations.plans.file import apply as apply_module
+from obligations.plans.file.apply import EXPAND_NOW, KINDS, ApplySummary, apply_draft, load_file
+from obligations.plans.file.schema import Draft, DraftError, parse_draft, read_draft
 from obligations.rules.ladder import Policy
 
 VN = timezone(timedelta(hours=7))

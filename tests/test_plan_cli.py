@@ -16,11 +16,11 @@ from obligations.cli import app
 from obligations.config.settings import get_settings, load_yaml_defaults
 from obligations.models.db import session_scope
 from obligations.models.tables import AgencyGroup, AgencyGroupMember, Obligation, Plan
-from obligations.plans.apply import apply_draft
-from obligations.plans.coordinator_file import parse_draft
-from obligations.plans.documents import read_blocks
-from obligations.plans.draft import UNKNOWN_LEAD, build_draft, known_from_db
-from obligations.plans.parse import parse_blocks, parse_text
+from obligations.plans.file.apply import apply_draft
+from obligations.plans.file.schema import parse_draft
+from obligations.plans.importer.documents import read_blocks
+from obligations.plans.importer.draft import UNKNOWN_LEAD, build_draft, known_from_db
+from obligations.plans.importer.parse import parse_blocks, parse_text
 from tests.plan_documents import ARTICLES, SEED_PLAN, cp1258, table_plan_docx
 from tests.test_load import AS_OF, dump
 

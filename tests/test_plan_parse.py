@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obligations.plans.documents import Block, DocumentError, read_blocks, read_document
-from obligations.plans.parse import (
+from obligations.plans.importer.documents import Block, DocumentError, read_blocks, read_document
+from obligations.plans.importer.parse import (
     PlanError,
     check_plan,
     is_group_name,

@@ -11,8 +11,8 @@ from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obligations.plans.phrases import BUDGET_CYCLE, find_deadlines
-from obligations.plans.text import ascii_slug, fold, match_key, normalize
+from obligations.plans.importer.phrases import BUDGET_CYCLE, find_deadlines
+from obligations.plans.importer.text import ascii_slug, fold, match_key, normalize
 from obligations.rules.schedule import validate_rrule
 
 

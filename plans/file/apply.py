@@ -32,7 +32,7 @@ from obligations.models.tables import (
     PolicyRow,
     Provision,
 )
-from obligations.plans.coordinator_file import MAX_ERRORS, Draft, DraftError, FieldPath, read_draft
+from obligations.plans.file.schema import MAX_ERRORS, Draft, DraftError, FieldPath, read_draft
 from obligations.rules.ladder import Policy, PolicyError
 
 __all__ = ["EXPAND_NOW", "KINDS", "ApplySummary", "apply_draft", "load_file"]

@@ -29,9 +29,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from obligations.plans.parse import ParsedPlan, ParsedTask, is_group_name
-from obligations.plans.phrases import Deadline
-from obligations.plans.text import ascii_slug, match_key, normalize
+from obligations.plans.importer.parse import ParsedPlan, ParsedTask, is_group_name
+from obligations.plans.importer.phrases import Deadline
+from obligations.plans.importer.text import ascii_slug, match_key, normalize
 
 __all__ = ["Draft", "KnownAgencies", "UNKNOWN_LEAD", "build_draft", "known_from_db"]
 

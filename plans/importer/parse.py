@@ -26,9 +26,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from obligations.plans.documents import Block, DocumentError, blocks_from_text, read_document
-from obligations.plans.phrases import Deadline, find_deadlines
-from obligations.plans.text import fold, normalize
+from obligations.plans.importer.documents import Block, DocumentError, blocks_from_text, read_document
+from obligations.plans.importer.phrases import Deadline, find_deadlines
+from obligations.plans.importer.text import fold, normalize
 
 __all__ = [
     "ParsedPlan",

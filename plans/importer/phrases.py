@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from obligations.plans.text import fold, normalize
+from obligations.plans.importer.text import fold, normalize
 from obligations.rules.schedule import ScheduleError, validate_rrule
 
 __all__ = ["BUDGET_CYCLE", "Deadline", "find_deadlines"]
