@@ -5,19 +5,22 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test install install-test lint bench clean
+.PHONY: demo test install install-test lint bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Exact versions from the lock files, then the project itself on top of them.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+$(VENV)/.installed-test: pyproject.toml requirements-test.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 
@@ -36,5 +39,15 @@ lint: install-test
 bench: install
 	$(BIN)/python -m bench.sweep
 
+# After changing a range in pyproject.toml: write the lock files anew (the test lock first, so that
+# the runtime lock takes the same versions).
+LOCKVENV := $(VENV)-lock
+lock:
+	test -x $(LOCKVENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCKVENV) && $(LOCKVENV)/bin/pip install --quiet pip-tools)
+	$(LOCKVENV)/bin/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links \
+		--extra test -o requirements-test.lock pyproject.toml
+	$(LOCKVENV)/bin/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links \
+		-c requirements-test.lock -o requirements.lock pyproject.toml
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCKVENV) var .pytest_cache .hypothesis build

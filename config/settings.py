@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
@@ -67,9 +69,31 @@ class Settings(BaseSettings):
         return urls[channel].get_secret_value()
 
 
+_chosen: Settings | None = None
+
+
 @lru_cache
-def get_settings() -> Settings:
+def _from_environment() -> Settings:
     return Settings()
+
+
+def get_settings() -> Settings:
+    """The settings in force: those a caller chose (a CLI option, the demo), else the environment's."""
+    return _chosen if _chosen is not None else _from_environment()
+
+
+get_settings.cache_clear = _from_environment.cache_clear  # type: ignore[attr-defined]  # re-read the environment
+
+
+@contextmanager
+def settings_in_force(settings: Settings) -> Iterator[Settings]:
+    """Run a block with these settings instead of the environment's, without touching ``os.environ``."""
+    global _chosen
+    previous, _chosen = _chosen, settings
+    try:
+        yield settings
+    finally:
+        _chosen = previous
 
 
 def load_yaml_defaults(path: Path) -> dict[str, Any]:

@@ -12,18 +12,11 @@ from datetime import UTC, date, datetime
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from obligations.config.settings import Settings, get_settings
-from obligations.flows import digest as digesting
-from obligations.flows import dispatch as dispatching
+from obligations.flows import entry
 from obligations.flows import simulate as simulating
-from obligations.flows import sweep as sweeping
-from obligations.flows.runtime import Runtime
-from obligations.models.db import create_db_engine
 
-
-def _runtime(database_url: str | None) -> tuple[Runtime, object]:
-    settings = get_settings() if database_url is None else Settings(database_url=database_url)
-    return Runtime(settings), create_db_engine(settings.database_url)
+# Flows take no database URL: it holds a password, and Prefect stores and shows flow parameters.
+# Each run reads it from the settings in force (the environment, or the caller's choice).
 
 
 def _now(as_of: datetime | None) -> datetime:
@@ -31,56 +24,44 @@ def _now(as_of: datetime | None) -> datetime:
 
 
 @task(cache_policy=NO_CACHE)
-def sweep_task(database_url: str | None, as_of: datetime) -> dict:
-    rt, engine = _runtime(database_url)
-    try:
-        return sweeping.sweep(engine, rt, as_of).as_dict()
-    finally:
-        engine.dispose()
+def sweep_task(as_of: datetime) -> dict:
+    return entry.run_sweep(as_of)
 
 
 @task(cache_policy=NO_CACHE)
-def dispatch_task(database_url: str | None, as_of: datetime) -> dict:
-    rt, engine = _runtime(database_url)
-    try:
-        return dict(dispatching.dispatch(engine, rt, as_of))
-    finally:
-        engine.dispose()
+def dispatch_task(as_of: datetime) -> dict:
+    return entry.run_dispatch(as_of)
+
+
+@task(cache_policy=NO_CACHE)
+def digest_task(as_of: datetime) -> int:
+    return entry.run_digest(as_of)
 
 
 @flow(name="sweep", log_prints=True)
-def sweep_flow(as_of: datetime | None = None, database_url: str | None = None) -> dict:
+def sweep_flow(as_of: datetime | None = None) -> dict:
     """Create the occurrences entering the horizon and write the reminders and escalations due."""
-    return sweep_task(database_url, _now(as_of))
+    return sweep_task(_now(as_of))
 
 
 @flow(name="dispatch", log_prints=True)
-def dispatch_flow(as_of: datetime | None = None, database_url: str | None = None) -> dict:
+def dispatch_flow(as_of: datetime | None = None) -> dict:
     """Send what the outbox holds that is due, and record each result."""
-    return dispatch_task(database_url, _now(as_of))
-
-
-@task(cache_policy=NO_CACHE)
-def digest_task(database_url: str | None, as_of: datetime) -> int:
-    rt, engine = _runtime(database_url)
-    try:
-        return digesting.digest(engine, rt, as_of)
-    finally:
-        engine.dispose()
+    return dispatch_task(_now(as_of))
 
 
 @flow(name="digest", log_prints=True)
-def digest_flow(as_of: datetime | None = None, database_url: str | None = None) -> dict:
+def digest_flow(as_of: datetime | None = None) -> dict:
     """Queue the weekly digest for managers and coordinators, then send it."""
     moment = _now(as_of)
-    return {"queued": digest_task(database_url, moment), "dispatch": dispatch_task(database_url, moment)}
+    return {"queued": digest_task(moment), "dispatch": dispatch_task(moment)}
 
 
 @flow(name="sweep-and-dispatch")
-def sweep_and_dispatch_flow(as_of: datetime | None = None, database_url: str | None = None) -> dict:
+def sweep_and_dispatch_flow(as_of: datetime | None = None) -> dict:
     """The scheduled job: one sweep, then one dispatch, at the same instant."""
     moment = _now(as_of)
-    return {"sweep": sweep_task(database_url, moment), "dispatch": dispatch_task(database_url, moment)}
+    return {"sweep": sweep_task(moment), "dispatch": dispatch_task(moment)}
 
 
 # The replay reports each finished day to whoever started it (the CLI's progress bar). A callable is
@@ -100,13 +81,10 @@ def _notify_day(day: date) -> None:
 
 
 @flow(name="simulate")
-def simulate_flow(start: date, end: date, database_url: str | None = None) -> dict:
+def simulate_flow(start: date, end: date) -> dict:
     """Replay ``start`` to ``end`` day by day inside this one flow run."""
-    rt, engine = _runtime(database_url)
-    try:
+    with entry.opened() as (engine, rt):
         totals = simulating.replay(engine, rt, start, end, on_day=_notify_day)
-    finally:
-        engine.dispose()
     return {
         "days": totals.days,
         "sweep": totals.sweep.as_dict(),

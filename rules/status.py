@@ -26,6 +26,17 @@ LABELS_VI: dict[Status, str] = {
     Status.WAIVED: "Miễn thực hiện",
 }
 
+# Narrow enough for a column header in an 80-column terminal.
+SHORT_LABELS_VI: dict[Status, str] = {
+    Status.ON_TRACK: "Trong hạn",
+    Status.DUE_SOON: "Sắp hạn",
+    Status.SUBMITTED: "Chờ duyệt",
+    Status.OVERDUE: "Quá hạn",
+    Status.DONE_ON_TIME: "Xong đúng hạn",
+    Status.DONE_LATE: "Xong trễ hạn",
+    Status.WAIVED: "Miễn",
+}
+
 SETTLED = frozenset({Status.DONE_ON_TIME, Status.DONE_LATE, Status.WAIVED})
 OPEN = frozenset({Status.ON_TRACK, Status.DUE_SOON, Status.OVERDUE})
 

@@ -1,0 +1,259 @@
+"""Entry points that own their transaction: what the command line and the web app call.
+
+Each function here opens what it needs from the settings in force, does one piece of work in one
+transaction (all or nothing) and returns a result for the caller to show; none prints. The actions
+on an occurrence are one table, :data:`ACTIONS`, so that every front end offers the same ones with
+the same fields and the same confirmation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from obligations.config.settings import get_settings
+from obligations.flows import actions
+from obligations.flows.runtime import Runtime
+from obligations.models.db import create_db_engine, session_scope, upgrade
+from obligations.rules.status import LABELS_VI
+
+
+def engine_and_runtime() -> tuple[Engine, Runtime]:
+    settings = get_settings()
+    return create_db_engine(settings.database_url), Runtime(settings)
+
+
+@contextmanager
+def opened() -> Iterator[tuple[Engine, Runtime]]:
+    """The database and runtime of the settings in force, for one piece of work."""
+    engine, rt = engine_and_runtime()
+    try:
+        yield engine, rt
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------------------ actions on an occurrence
+
+
+@dataclass(frozen=True)
+class ActionField:
+    """One input of an action: a short text or a day; ``argument`` is given without an option name."""
+
+    name: str
+    help: str
+    kind: type = str
+    required: bool = False
+    argument: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    help: str
+    fields: tuple[ActionField, ...]
+    perform: Callable[..., Any]  # (session, rt, occurrence_id, *, as_of, actor, **fields) -> outcome
+    confirmation: Callable[..., str]  # (occurrence_id, outcome, **fields) -> what to tell the user
+
+    def field(self, name: str) -> ActionField:
+        return next(f for f in self.fields if f.name == name)
+
+
+def _submit(session: Session, rt: Runtime, occurrence_id: int, **kw: Any) -> Any:
+    return actions.submit(session, occurrence_id, **kw)
+
+
+def _accept(session: Session, rt: Runtime, occurrence_id: int, **kw: Any) -> Any:
+    return actions.accept(session, occurrence_id, **kw)
+
+
+def _waive(session: Session, rt: Runtime, occurrence_id: int, **kw: Any) -> Any:
+    return actions.waive(session, occurrence_id, **kw)
+
+
+def _extended_until(occurrence_id: int, outcome: Any, *, until: date, **_: Any) -> str:
+    return f"Đã gia hạn kỳ {occurrence_id} đến hết ngày làm việc {until:%d/%m/%Y} (hoặc ngày làm việc kế tiếp)."
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            "submit",
+            "Record a submission (the report, or the progress note of a check-in); stops the reminders.",
+            (ActionField("note", "A short note."),),
+            _submit,
+            lambda occurrence_id, outcome, **_: f"Đã ghi nhận báo cáo của kỳ {occurrence_id}, chờ duyệt.",
+        ),
+        Action(
+            "accept",
+            "Accept the pending submission: the occurrence is done, on time or late.",
+            (ActionField("note", "A note."),),
+            _accept,
+            lambda occurrence_id, outcome, **_: f"Kỳ {occurrence_id}: {LABELS_VI[outcome]}.",
+        ),
+        Action(
+            "return",
+            "Return the pending submission: the occurrence reopens and the ladder resumes.",
+            (ActionField("note", "What is missing.", required=True),),
+            actions.return_submission,
+            lambda occurrence_id, outcome, **_: f"Đã trả lại kỳ {occurrence_id}; trạng thái: {LABELS_VI[outcome]}.",
+        ),
+        Action(
+            "extend",
+            "Grant an extension: the deadline moves and the ladder restarts from the new one.",
+            (ActionField("until", "New last day (YYYY-MM-DD), inclusive.", kind=date, required=True),
+             ActionField("reason", "Why.")),
+            actions.extend,
+            _extended_until,
+        ),
+        Action(
+            "waive",
+            "Waive an occurrence: nothing more is asked or sent for it.",
+            (ActionField("reason", "Why (required).", required=True),),
+            _waive,
+            lambda occurrence_id, outcome, **_: f"Đã miễn thực hiện kỳ {occurrence_id}.",
+        ),
+        Action(
+            "blocker",
+            "Raise a blocker on an occurrence for the coordinator.",
+            (ActionField("text", "The difficulty (vướng mắc).", required=True, argument=True),),
+            actions.raise_blocker,
+            lambda occurrence_id, outcome, **_: f"Đã ghi nhận vướng mắc số {outcome.id} của kỳ {occurrence_id}.",
+        ),
+    )
+}
+
+
+def act(name: str, occurrence_id: int, *, as_of: datetime, actor: str, **fields: Any) -> str:
+    """Perform one action in its own transaction; returns the confirmation, raises ``ActionError``."""
+    action = ACTIONS[name]
+    with opened() as (engine, rt), session_scope(engine) as session:
+        outcome = action.perform(session, rt, occurrence_id, as_of=as_of, actor=actor, **fields)
+    return action.confirmation(occurrence_id, outcome, **fields)
+
+
+# ------------------------------------------------------------------------------ the coordinator's file
+
+
+def load_plan_file(path: Path, *, as_of: datetime, actor: str, defaults: dict | None = None):
+    """Migrate the database if needed, then load the coordinator's file in one transaction."""
+    from obligations.config.settings import load_yaml_defaults
+    from obligations.plans.file.apply import load_file
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        if defaults is None:
+            defaults = load_yaml_defaults(settings.defaults_file)
+        return load_file(engine, path, defaults=defaults, actor=actor, as_of=as_of)
+    finally:
+        engine.dispose()
+
+
+def known_agencies():
+    """The stored agencies and groups, to match a plan's names against; none if there is no database yet.
+
+    Returns the agencies and a warning to show (or None) when the database could not be read.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from obligations.plans.importer.draft import KnownAgencies, known_from_db
+
+    url = get_settings().database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        return KnownAgencies(), None  # drafting never creates a database
+    try:
+        engine = create_db_engine(url)
+        try:
+            known = known_from_db(engine) if inspect(engine).has_table("agency") else KnownAgencies()
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        return KnownAgencies(), (
+            f"Cảnh báo: không đọc được danh sách cơ quan trong cơ sở dữ liệu ({exc.__class__.__name__}); "
+            "mọi cơ quan được coi là mới."
+        )
+    return known, None
+
+
+def draft_plan(file: Path, *, today: date, code: str | None, known) -> Any:
+    """The coordinator's file drafted from a plan document (raises ``DocumentError`` for a bad document)."""
+    from obligations.plans.importer.draft import build_draft
+    from obligations.plans.importer.parse import read_plan
+
+    return build_draft(read_plan(file), source=file.name, today=today, known=known, code=code)
+
+
+def load_draft(draft_text: str, *, source: str, as_of: datetime, actor: str):
+    """Check a drafted file and write it in one transaction (raises ``DraftError``, nothing written)."""
+    from obligations.config.settings import load_yaml_defaults
+    from obligations.plans.file.apply import apply_draft
+    from obligations.plans.file.schema import parse_draft
+
+    settings = get_settings()
+    defaults = load_yaml_defaults(settings.defaults_file)
+    checked = parse_draft(draft_text, source=f"{source} (bản nháp)", defaults=defaults)
+    engine = create_db_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            return apply_draft(session, checked, source=source, actor=actor, as_of=as_of)
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------------------ what managers read
+
+
+@dataclass
+class StatusReport:
+    views: list  # OccurrenceView of every occurrence, with its status at the moment asked
+    outbox: dict[str, int]  # messages by outbox status
+    dead: list[dict]  # messages that could not be delivered
+
+
+def status_report(as_of: datetime, *, agency: str | None = None, plan: str | None = None) -> StatusReport:
+    from obligations.flows.report import dead_messages, occurrences_at, outbox_counts
+
+    with opened() as (engine, rt), session_scope(engine) as session:
+        return StatusReport(
+            views=occurrences_at(session, rt, as_of, agency=agency, plan=plan),
+            outbox=outbox_counts(session),
+            dead=dead_messages(session, agency=agency),
+        )
+
+
+# ------------------------------------------------------------------------------ the scheduled work
+
+
+def run_sweep(as_of: datetime) -> dict:
+    from obligations.flows.sweep import sweep
+
+    with opened() as (engine, rt):
+        return sweep(engine, rt, as_of).as_dict()
+
+
+def run_dispatch(as_of: datetime) -> dict:
+    from obligations.flows.dispatch import dispatch
+
+    with opened() as (engine, rt):
+        return dict(dispatch(engine, rt, as_of))
+
+
+def run_digest(as_of: datetime) -> int:
+    from obligations.flows.digest import digest
+
+    with opened() as (engine, rt):
+        return digest(engine, rt, as_of)
