@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
+from obligations.models.outbox import NotificationStatus
 from obligations.models.tables import Notification, Occurrence
 
 
@@ -58,7 +59,7 @@ def due_occurrences(session: Session, as_of: datetime, limit: int) -> list[Occur
 def due_notifications(session: Session, as_of: datetime, limit: int) -> list[Notification]:
     statement = (
         select(Notification)
-        .where(Notification.status == "pending", Notification.next_attempt_at <= as_of)
+        .where(Notification.status == NotificationStatus.PENDING, Notification.next_attempt_at <= as_of)
         .order_by(Notification.next_attempt_at, Notification.id)
         .limit(limit)
     )

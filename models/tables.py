@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from obligations.models.outbox import EnumString, NotificationKind, NotificationStatus
 from obligations.models.types import UTCDateTime
 
 
@@ -190,7 +191,8 @@ class Blocker(SQLModel, table=True):
 
 class Notification(SQLModel, table=True):
     """The outbox. ``dedup_key`` (occurrence, step, recipient, channel) is unique, so a sweep run twice,
-    or by two workers at once, writes each message once."""
+    or by two workers at once, writes each message once. Rows are built by ``models.outbox.outbox_row``;
+    ``kind`` and ``status`` take only the values of ``models.outbox``'s enums."""
 
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_status_next", "status", "next_attempt_at"),)
@@ -198,12 +200,14 @@ class Notification(SQLModel, table=True):
     dedup_key: str = Field(sa_type=String(200), unique=True)
     # None for messages about no single occurrence (the weekly digest).
     occurrence_id: int | None = _fk("occurrence.id", nullable=True, ondelete="CASCADE")
-    kind: str = Field(sa_type=String(16))  # reminder | due_today | escalation | blocker | undeliverable | digest
+    kind: NotificationKind = Field(sa_type=EnumString(NotificationKind))
     step: str = Field(sa_type=String(64))
     level: int = 0
     recipient_id: int | None = _fk("contact.id", nullable=True)
     channel: str = Field(sa_type=String(16))
-    status: str = Field(default="pending", sa_type=String(16), index=True)  # pending|sent|dead|skipped|cancelled
+    status: NotificationStatus = Field(
+        default=NotificationStatus.PENDING, sa_type=EnumString(NotificationStatus), index=True
+    )
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     attempts: int = 0
     next_attempt_at: datetime | None = _time()

@@ -1,16 +1,27 @@
-"""Tables and types on both databases: UTC instants, the append-only audit log, migrations."""
+"""Tables and types on both databases: UTC instants, the append-only audit log, migrations, and the
+outbox's vocabulary (its enums, keys and rows)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session
 
 from obligations.models.db import current_revision, session_scope
-from obligations.models.tables import AuditLog, AuditLogIsAppendOnly
+from obligations.models.outbox import (
+    NotificationKind,
+    NotificationStatus,
+    dedup_key,
+    digest_step,
+    event_step,
+    fallback_row,
+    outbox_row,
+)
+from obligations.models.queries import insert_ignoring_duplicates
+from obligations.models.tables import AuditLog, AuditLogIsAppendOnly, Notification, Plan
 
 
 def test_instants_come_back_aware_and_in_utc(engine):
@@ -48,3 +59,101 @@ def test_the_audit_log_is_append_only(engine):
 
 def test_migrated_to_head(engine):
     assert current_revision(engine) == "0002"
+
+
+# --- the outbox's vocabulary -------------------------------------------------------------------
+
+AT = datetime(2017, 11, 30, 1, 0, tzinfo=UTC)
+
+
+def test_vocabulary_is_the_strings_stored_since_the_first_migration():
+    assert [s.value for s in NotificationStatus] == ["pending", "sent", "failed", "dead", "skipped", "cancelled"]
+    assert [k.value for k in NotificationKind] == [
+        "reminder", "due_today", "escalation", "blocker", "undeliverable", "digest",
+    ]
+    assert NotificationStatus.PENDING == "pending" and f"{NotificationKind.DUE_TODAY}" == "due_today"
+
+
+def test_dedup_keys_keep_their_format():
+    kind = NotificationKind.REMINDER
+    assert dedup_key(kind, "2017-12-14/reminder-10", 3, "email", occurrence_id=7) == "7|2017-12-14/reminder-10|3|email"
+    assert dedup_key(kind, "2017-12-14/reminder-10", None, "-", occurrence_id=7) == "7|2017-12-14/reminder-10|-|-"
+    assert (dedup_key(NotificationKind.DIGEST, digest_step(date(2017, 12, 18)), 6, "zns", plan_id=1)
+            == "digest|1|digest-2017-W51|6|zns")
+    assert event_step(NotificationKind.BLOCKER, 12) == "blocker-12"
+
+
+def _row(**changes):
+    return outbox_row(**{"kind": "escalation", "step": "2017-12-14/escalation-2", "status": "pending",
+                         "due_at": AT, "created_at": AT, "occurrence_id": 7, "recipient_id": 4, "channel": "zalo",
+                         "level": 2, "next_attempt_at": AT, "payload": {"notify": "manager"}} | changes)
+
+
+def test_outbox_row_builds_every_column_and_the_key():
+    row = _row()
+    assert row["dedup_key"] == "7|2017-12-14/escalation-2|4|zalo"
+    assert row["kind"] is NotificationKind.ESCALATION and row["status"] is NotificationStatus.PENDING
+    assert set(row) == set(Notification.__table__.columns.keys()) - {"id", "attempts", "sent_at", "subject"}
+    nobody = _row(status="dead", recipient_id=None, channel="-", next_attempt_at=None, unreached_role="manager")
+    assert nobody["dedup_key"] == "7|2017-12-14/escalation-2|-|manager" and nobody["channel"] == "-"
+    digest = _row(kind="digest", step="digest-2017-W51", occurrence_id=None, plan_id=1, payload={"rows": []})
+    assert digest["dedup_key"] == "digest|1|digest-2017-W51|4|zalo"
+    assert digest["payload"] == {"plan_id": 1, "rows": []}  # what a fallback needs to key it again
+
+
+@pytest.mark.parametrize("changes, problem", [
+    ({"status": "held"}, "held"),
+    ({"status": "hold"}, "hold"),
+    ({"kind": "reminder_soon"}, "reminder_soon"),
+    ({"recipient_id": None}, "needs a recipient"),
+    ({"channel": "-"}, "needs a recipient"),
+    ({"next_attempt_at": None}, "needs a recipient"),
+    ({"occurrence_id": None}, "occurrence or"),
+])
+def test_outbox_row_refuses_what_is_not_a_notification(changes, problem):
+    with pytest.raises(ValueError, match=problem):
+        _row(**changes)
+
+
+@pytest.mark.parametrize("about", [{"occurrence_id": 7}, {"occurrence_id": None, "plan_id": 1}])
+def test_a_fallback_is_the_same_message_keyed_for_the_next_channel(about):
+    kind = "escalation" if about["occurrence_id"] else "digest"
+    failed = Notification(id=41, **_row(kind=kind, **about))
+    later = datetime(2017, 11, 30, 2, 0, tzinfo=UTC)
+    row = fallback_row(failed, "email", later)
+    assert row["dedup_key"] == failed.dedup_key.removesuffix("|zalo") + "|email"
+    assert (row["channel"], row["fallback_of"], row["status"]) == ("email", 41, NotificationStatus.PENDING)
+    assert (row["next_attempt_at"], row["created_at"], row["due_at"]) == (later, later, AT)
+    keep = ("occurrence_id", "kind", "step", "level", "recipient_id", "payload")
+    assert {k: row[k] for k in keep} == {k: getattr(failed, k) for k in keep}
+
+
+def _outbox_world(session) -> int:
+    plan = Plan(code="p", title="P", start=date(2017, 1, 1), end=date(2017, 12, 31))
+    session.add(plan)
+    session.flush()
+    return plan.id
+
+
+def test_statuses_outside_the_vocabulary_never_reach_the_database(engine):
+    with session_scope(engine) as session:
+        plan_id = _outbox_world(session)
+        row = _row(kind="digest", step="digest-2017-W48", occurrence_id=None, plan_id=plan_id, recipient_id=None,
+                   channel="-", status="dead", next_attempt_at=None)
+        assert insert_ignoring_duplicates(session, Notification, [row]) == 1
+    with Session(engine) as session:
+        note = session.scalars(select(Notification)).one()
+        raw = session.execute(text("select status, kind from notification")).one()
+    assert (note.status, note.kind) == (NotificationStatus.DEAD, NotificationKind.DIGEST)
+    assert tuple(raw) == ("dead", "digest")  # plain strings in the table, as before the enums
+    for change in ("orm", "update"):
+        with pytest.raises(StatementError, match="'held' is not a valid NotificationStatus"):
+            with session_scope(engine) as session:
+                if change == "orm":
+                    note = session.scalars(select(Notification)).one()
+                    note.status = "held"
+                    session.add(note)
+                else:
+                    session.execute(update(Notification).values(status="held"))
+    with Session(engine) as session:
+        assert session.scalars(select(Notification.status)).all() == [NotificationStatus.DEAD]
