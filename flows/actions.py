@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from obligations.flows.runtime import Runtime, check_as_of
-from obligations.flows.sweep import Recipients, outbox_rows
+from obligations.models.contacts import Recipients, rows_for_role
+from obligations.models.outbox import NotificationKind, NotificationStatus, event_step
 from obligations.models.queries import insert_ignoring_duplicates
 from obligations.models.tables import (
     AuditLog,
@@ -24,7 +25,7 @@ from obligations.models.tables import (
     Plan,
     Submission,
 )
-from obligations.rules.ladder import Step, reminder_window_opens
+from obligations.rules.ladder import reminder_window_opens
 from obligations.rules.status import OPEN, Status, done_status, open_status
 
 
@@ -53,8 +54,8 @@ def _pending_submission(session: Session, occurrence: Occurrence) -> Submission:
 def _stop_ladder(session: Session, occurrence: Occurrence) -> None:
     session.execute(
         update(Notification)
-        .where(Notification.occurrence_id == occurrence.id, Notification.status == "pending")
-        .values(status="cancelled")
+        .where(Notification.occurrence_id == occurrence.id, Notification.status == NotificationStatus.PENDING)
+        .values(status=NotificationStatus.CANCELLED)
     )
 
 
@@ -181,12 +182,16 @@ def raise_blocker(
     obligation = session.get(Obligation, occurrence.obligation_id)
     plan = session.get(Plan, obligation.plan_id)
     calendar = rt.calendar(plan.zone)
-    step = Step(f"blocker-{blocker.id}", "blocker", as_of, "coordinator", 0)
     coordinators = Recipients(session, {plan.coordinator_id} if plan.coordinator_id else set()).for_role(
         "coordinator", occurrence, plan
     )
-    payload = {"text": blocker.text, "raised_by": actor, "raised_on": f"{calendar.local_date(as_of):%d/%m/%Y}"}
-    rows = list(outbox_rows(step, occurrence, coordinators, calendar.next_office_moment(as_of), as_of, payload))
-    insert_ignoring_duplicates(session, Notification, rows)
+    payload = {"notify": "coordinator", "text": blocker.text, "raised_by": actor,
+               "raised_on": f"{calendar.local_date(as_of):%d/%m/%Y}"}
+    rows = rows_for_role(
+        "coordinator", coordinators, calendar.next_office_moment(as_of), kind=NotificationKind.BLOCKER,
+        step=event_step(NotificationKind.BLOCKER, blocker.id), due_at=as_of, occurrence_id=occurrence.id,
+        created_at=as_of, payload=payload,
+    )
+    insert_ignoring_duplicates(session, Notification, list(rows))
     _audit(session, as_of, actor, "blocker", occurrence, text=blocker.text)
     return blocker

@@ -3,6 +3,11 @@
 Sends run concurrently (bounded) under a rate limit per channel; a failure is retried with
 exponential backoff and jitter, then falls back to the contact's next channel, then is marked dead
 and the coordinator is told. Nothing is silently lost.
+
+A dispatch returns counts keyed by what became of each row: a ``NotificationStatus`` when it is
+settled here (sent, cancelled, skipped), a ``Verdict`` after a failed send (retry, retry_next_day,
+hold, fallback, dead; ``hold`` also counts a message that waits for office hours without an
+attempt), and ``QUEUED`` for the rows written meanwhile.
 """
 
 from __future__ import annotations
@@ -17,8 +22,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from obligations.flows.runtime import Runtime, check_as_of
-from obligations.flows.sweep import ADDRESS_FIELD, Recipients, reachable_channels
+from obligations.models.contacts import Recipients, address, reachable_channels
 from obligations.models.db import session_scope
+from obligations.models.outbox import (
+    BEFORE_DEADLINE,
+    LADDER,
+    NO_NOTICE,
+    NotificationKind,
+    NotificationStatus,
+    event_step,
+    fallback_row,
+    outbox_row,
+)
 from obligations.models.queries import due_notifications, insert_ignoring_duplicates
 from obligations.models.tables import (
     Agency,
@@ -30,29 +45,22 @@ from obligations.models.tables import (
     Plan,
     Provision,
 )
+from obligations.notifications.channels import limiters_for, message_for, pace, seed_zalo_tokens
 from obligations.notifications.links import action_link
 from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
-from obligations.notifications.render import Rendered, date_en, date_vi, level_label_vi, render
-from obligations.notifications.send import Message, RateLimiter, Sender, SendResult, recipient_url, send_with_apprise
-from obligations.notifications.zalo_tokens import FileTokenStore, seed
+from obligations.notifications.render import render
+from obligations.notifications.send import Message, RateLimiter, Sender, SendResult, send_with_apprise
 from obligations.rules.calendar import WorkCalendar
 from obligations.rules.status import OPEN, Status
 
-BEFORE_DEADLINE = frozenset({"reminder", "due_today"})
-LADDER = frozenset({"reminder", "due_today", "escalation"})
-NO_NOTICE = frozenset({"undeliverable", "digest"})  # a failed notice about a failure does not beget another
+# Rows written during a batch (fallbacks, notices), counted beside the statuses and verdicts.
+QUEUED = "queued"
 
 
 def backoff(notification_id: int, attempts: int, base_seconds: int) -> timedelta:
     """Exponential backoff with a jitter of up to a quarter, fixed per message so replays repeat."""
     jitter = int(hashlib.sha256(f"{notification_id}:{attempts}".encode()).hexdigest()[:4], 16) / 0xFFFF
     return timedelta(seconds=base_seconds * (2 ** (attempts - 1)) * (1 + jitter / 4))
-
-
-def how_to_act(link: str | None, occurrence_id: int) -> str:
-    if link:
-        return f"mở liên kết {link} để gửi báo cáo hoặc báo vướng mắc"
-    return f"gửi báo cáo cho cơ quan điều phối, hoặc chạy lệnh: obligations submit {occurrence_id}"
 
 
 class Lookup:
@@ -100,21 +108,22 @@ class Lookup:
 
 
 def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: datetime) -> dict:
+    """The data a message's template reads: names, dates, day counts, the link to act; never words."""
     plan = lookup.plan_of(note)
     contact = lookup.contacts[note.recipient_id]
     calendar = rt.calendar(plan.zone)
     coordinator = lookup.agencies.get(plan.coordinator_id)
+    today = calendar.local_date(as_of)
     context = {
         "recipient_name": contact.name,
         "recipient_agency_name": lookup.agencies[contact.agency_id].name,
         "plan_title": plan.title,
         "plan_number": plan.number,
-        "coordinator_name": coordinator.name if coordinator else "Cơ quan điều phối",
+        "coordinator_name": coordinator.name if coordinator else None,
         "payload": note.payload or {},
         "notify": (note.payload or {}).get("notify", "focal_point"),
         "level": note.level,
-        "level_label": level_label_vi(note.level),
-        "as_of_text": date_vi(calendar.local_date(as_of)),
+        "today": today,
     }
     if note.occurrence_id is None:
         return context | (note.payload or {})
@@ -123,7 +132,6 @@ def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: date
     provision = lookup.provisions.get(obligation.provision_id)
     report_to = lookup.agencies.get(obligation.report_to_id)
     last_day = calendar.last_day(occurrence.effective_deadline)
-    today = calendar.local_date(as_of)
     return context | {
         "occurrence_id": occurrence.id,
         "agency_name": lookup.agencies[occurrence.agency_id].name,
@@ -132,46 +140,13 @@ def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: date
         "obligation_text": obligation.text,
         "provision_ref": provision.ref if provision else obligation.ref,
         "checkin": occurrence.checkin,
-        "period_label": ("Báo cáo tiến độ, " if occurrence.checkin else "") + f"kỳ hạn {last_day:%d/%m/%Y}",
-        "deadline_text": date_vi(last_day),
-        "deadline_text_en": date_en(last_day),
-        "deadline_short": f"{last_day:%d/%m/%Y}",
+        "deadline": last_day,
         "working_days_left": max(calendar.working_days_between(today, last_day), 0),
         "working_days_overdue": max(calendar.working_days_between(last_day, today), 0),
         "report_to": report_to.name if report_to else "",
         "supporting": lookup.supporting.get(obligation.id, []),
-        "how_to_act": how_to_act(action_link(rt.settings.public_base_url, occurrence.id), occurrence.id),
+        "action_link": action_link(rt.settings.public_base_url, occurrence.id),
     }
-
-
-def channel_params(rt: Runtime, note: Notification, context: dict, lookup: Lookup, plan: Plan) -> dict[str, str]:
-    """What a channel needs beyond the recipient's address."""
-    settings = rt.settings
-    base = settings.channel_url(note.channel)
-    scheme = base.partition("://")[0]
-    params: dict[str, str] = {"channel": note.channel} if scheme == "maildir" else {}
-    if note.channel == "email" or scheme == "maildir":
-        replies = [c.email for c in lookup.coordinators(plan) if c.email]
-        if replies:
-            params["reply"] = ",".join(replies)
-    if scheme in ("zalo", "zns"):
-        api = settings.zalo_api_url if scheme == "zalo" else settings.zns_api_url
-        for key, value in (("api", api), ("oauth", settings.zalo_oauth_url), ("store", str(settings.zalo_token_store))):
-            if f"{key}=" not in base:
-                params[key] = value
-    if scheme == "zns":
-        params["template"] = settings.zns_templates.get(note.kind, "")
-        params["tracking"] = f"obligations-{note.id}"
-        params.update(
-            {
-                ":name": context["recipient_name"][:30],
-                ":task": context.get("obligation_ref", context.get("plan_title", ""))[:30],
-                ":deadline": context.get("deadline_short", ""),
-                ":agency": context.get("agency_name", context["recipient_agency_name"])[:30],
-                ":days": str(context.get("working_days_overdue") or context.get("working_days_left") or 0),
-            }
-        )
-    return params
 
 
 def _next_opening(calendar: WorkCalendar, as_of: datetime) -> datetime:
@@ -195,26 +170,26 @@ class Dispatcher:
         calendar = self.rt.calendar(plan.zone)
         occurrence = lookup.occurrences.get(note.occurrence_id)
         if occurrence is not None and note.kind in LADDER and Status(occurrence.status) not in OPEN:
-            return self._settle(note, "cancelled", None)  # submitted or settled since the sweep wrote it
+            # Submitted or settled since the sweep wrote it.
+            return self._settle(note, NotificationStatus.CANCELLED, None)
         if occurrence is not None and note.kind in BEFORE_DEADLINE and self.as_of >= occurrence.effective_deadline:
             # Held past the deadline (a night, a weekend, retries): "due in N days" would now be false.
-            return self._settle(note, "skipped", "stale: the deadline passed before the reminder could be sent")
+            reason = "stale: the deadline passed before the reminder could be sent"
+            return self._settle(note, NotificationStatus.SKIPPED, reason)
         if not calendar.is_office_time(self.as_of):
             note.next_attempt_at = calendar.next_office_moment(self.as_of)
-            self.outcome["held"] += 1
+            self.outcome[Verdict.HOLD] += 1
             self.session.add(note)
             return None
         context = message_context(lookup, self.rt, note, self.as_of)
         contact = lookup.contacts[note.recipient_id]
-        rendered: Rendered = render(note.kind, contact.language, context)
+        rendered = render(note.kind, contact.language, context)
         note.subject = rendered.subject
-        address = getattr(contact, ADDRESS_FIELD[note.channel])
-        base = self.rt.settings.channel_url(note.channel)
-        url = recipient_url(base, address, channel_params(self.rt, note, context, lookup, plan))
-        html = rendered.html if note.channel == "email" else None
-        return Message(note.channel, url, rendered.subject, rendered.text, html)
+        replies = [c.email for c in lookup.coordinators(plan) if c.email]
+        return message_for(self.rt.settings, note.channel, address(contact, note.channel), rendered, kind=note.kind,
+                           notification_id=note.id, replies=replies, context=context)
 
-    def _settle(self, note: Notification, status: str, reason: str | None) -> None:
+    def _settle(self, note: Notification, status: NotificationStatus, reason: str | None) -> None:
         note.status = status
         note.last_error = reason
         self.outcome[status] += 1
@@ -224,8 +199,7 @@ class Dispatcher:
     def send_all(self, jobs: list[tuple[Notification, Message]]) -> list[tuple[Notification, SendResult]]:
         def send(job: tuple[Notification, Message]) -> tuple[Notification, SendResult]:
             note, message = job
-            if not message.url.startswith("maildir://"):  # a local file write has no provider limit
-                self.limiters[message.channel].acquire()
+            pace(self.limiters, message)
             try:
                 return note, self.sender(message)
             except Exception as exc:  # noqa: BLE001 - one broken send must not lose the batch's results
@@ -241,9 +215,9 @@ class Dispatcher:
         plan = lookup.plan_of(note)
         calendar = self.rt.calendar(plan.zone)
         if result.ok:
-            note.status, note.sent_at, note.last_error = "sent", self.as_of, None
+            note.status, note.sent_at, note.last_error = NotificationStatus.SENT, self.as_of, None
             note.attempts += 1
-            self.outcome["sent"] += 1
+            self.outcome[NotificationStatus.SENT] += 1
             self.session.add(note)
             return
         failure = result.failure or Failure(Action.RETRY, "send failed")
@@ -262,30 +236,13 @@ class Dispatcher:
         elif verdict in (Verdict.HOLD, Verdict.RETRY_NEXT_DAY):
             note.next_attempt_at = _next_opening(calendar, self.as_of)
         elif verdict is Verdict.FALLBACK:
-            note.status = "failed"
-            self.new_rows.append(self._fallback_row(note, later[0]))
+            note.status = NotificationStatus.FAILED
+            self.new_rows.append(fallback_row(note, later[0], self.as_of))
         else:
-            note.status = "dead"
+            note.status = NotificationStatus.DEAD
             self._tell_coordinator(note, lookup, plan, calendar, channels, failure)
-        self.outcome[verdict.value] += 1
+        self.outcome[verdict] += 1
         self.session.add(note)
-
-    def _fallback_row(self, note: Notification, channel: str) -> dict:
-        return {
-            "dedup_key": f"{note.dedup_key.rsplit('|', 1)[0]}|{channel}",
-            "occurrence_id": note.occurrence_id,
-            "kind": note.kind,
-            "step": note.step,
-            "level": note.level,
-            "recipient_id": note.recipient_id,
-            "channel": channel,
-            "status": "pending",
-            "due_at": note.due_at,
-            "next_attempt_at": self.as_of,
-            "created_at": self.as_of,
-            "payload": note.payload,
-            "fallback_of": note.id,
-        }
 
     def _tell_coordinator(self, note: Notification, lookup: Lookup, plan: Plan, calendar: WorkCalendar,
                           channels: list[str], failure: Failure) -> None:
@@ -306,20 +263,13 @@ class Dispatcher:
                 continue
             for channel in reachable_channels(coordinator)[:1]:
                 self.new_rows.append(
-                    {
-                        "dedup_key": f"{note.occurrence_id}|undeliverable-{note.id}|{coordinator.id}|{channel}",
-                        "occurrence_id": note.occurrence_id,
-                        "kind": "undeliverable",
-                        "step": f"undeliverable-{note.id}",
-                        "level": 0,
-                        "recipient_id": coordinator.id,
-                        "channel": channel,
-                        "status": "pending",
-                        "due_at": self.as_of,
-                        "next_attempt_at": calendar.next_office_moment(self.as_of),
-                        "created_at": self.as_of,
-                        "payload": payload,
-                    }
+                    outbox_row(
+                        kind=NotificationKind.UNDELIVERABLE, step=event_step(NotificationKind.UNDELIVERABLE, note.id),
+                        occurrence_id=note.occurrence_id, recipient_id=coordinator.id, channel=channel,
+                        status=NotificationStatus.PENDING, due_at=self.as_of,
+                        next_attempt_at=calendar.next_office_moment(self.as_of), created_at=self.as_of,
+                        payload=payload,
+                    )
                 )
 
 
@@ -335,40 +285,20 @@ def dispatch_batch(session: Session, rt: Runtime, as_of: datetime, *, limit: int
     session.flush()
     queued = insert_ignoring_duplicates(session, Notification, dispatcher.new_rows)
     if queued:
-        dispatcher.outcome["queued"] += queued
+        dispatcher.outcome[QUEUED] += queued
     return dispatcher.outcome
-
-
-_limiters: dict[tuple[str, int], RateLimiter] = {}
-
-
-def limiters_for(rt: Runtime) -> dict[str, RateLimiter]:
-    """One bucket per channel and rate for the whole process, so consecutive batches share it."""
-    result = {}
-    for channel in ("email", "zalo", "zns"):
-        rate = rt.settings.rate_limits.get(channel, 600)
-        result[channel] = _limiters.setdefault((channel, rate), RateLimiter(rate))
-    return result
-
-
-def seed_zalo_tokens(rt: Runtime) -> None:
-    """The OA's first token pair comes from settings; after that the store keeps the rotated pair."""
-    settings = rt.settings
-    uses_zalo = any(settings.channel_url(c).startswith(("zalo://", "zns://")) for c in ("zalo", "zns"))
-    if uses_zalo and settings.zalo_access_token and settings.zalo_refresh_token:
-        seed(FileTokenStore(settings.zalo_token_store), settings.zalo_access_token, settings.zalo_refresh_token)
 
 
 def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = send_with_apprise) -> Counter:
     check_as_of(as_of)
-    seed_zalo_tokens(rt)
+    seed_zalo_tokens(rt.settings)
     total: Counter = Counter()
     batch = rt.settings.dispatch_batch
-    limiters = limiters_for(rt)
+    limiters = limiters_for(rt.settings)
     while True:
         with session_scope(engine) as session:
             outcome = dispatch_batch(session, rt, as_of, limit=batch, sender=sender, limiters=limiters)
         total.update(outcome)
         # Rows queued now (fallbacks, notices) may be due at once; held and retried rows move later.
-        if sum(outcome.values()) - outcome.get("queued", 0) < batch and not outcome.get("queued"):
+        if sum(outcome.values()) - outcome.get(QUEUED, 0) < batch and not outcome.get(QUEUED):
             return total

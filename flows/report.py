@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from obligations.flows.runtime import Runtime
+from obligations.models.outbox import NotificationStatus
 from obligations.models.tables import Agency, Contact, Notification, Obligation, Occurrence, Plan
 from obligations.rules.ladder import reminder_window_opens
 from obligations.rules.status import OPEN, Status, open_status
@@ -111,7 +112,7 @@ def messages_by_year(session: Session) -> dict[int, Counter]:
     """Messages sent, by year of sending and kind."""
     table: dict[int, Counter] = defaultdict(Counter)
     rows = session.execute(
-        select(Notification.sent_at, Notification.kind).where(Notification.status == "sent")
+        select(Notification.sent_at, Notification.kind).where(Notification.status == NotificationStatus.SENT)
     )
     for sent_at, kind in rows:
         table[sent_at.year][kind] += 1
@@ -129,7 +130,7 @@ def dead_messages(session: Session, *, agency: str | None = None) -> list[dict]:
         select(Notification, Contact.name, Agency.code)
         .outerjoin(Contact, Contact.id == Notification.recipient_id)
         .outerjoin(Agency, Agency.id == Contact.agency_id)
-        .where(Notification.status == "dead")
+        .where(Notification.status == NotificationStatus.DEAD)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     if agency:

@@ -16,15 +16,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from obligations.flows.runtime import Runtime, check_as_of
+from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.db import session_scope
+from obligations.models.outbox import NotificationStatus, outbox_row
 from obligations.models.queries import due_occurrences, insert_ignoring_duplicates
-from obligations.models.tables import Agency, AgencyGroupMember, Contact, Notification, Obligation, Occurrence, Plan
+from obligations.models.tables import AgencyGroupMember, Notification, Obligation, Occurrence
 from obligations.rules.ladder import Step, catch_up, reminder_window_opens
 from obligations.rules.schedule import Schedule, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
 FAR_FUTURE = date(9999, 12, 31)
-ADDRESS_FIELD = {"email": "email", "zalo": "zalo_user_id", "zns": "phone"}
 
 
 @dataclass
@@ -126,107 +127,15 @@ def materialise(session: Session, rt: Runtime, as_of: datetime) -> int:
     return insert_ignoring_duplicates(session, Occurrence, rows)
 
 
-class Recipients:
-    """Who a role means for one occurrence, following the chain of command when a post is empty."""
-
-    def __init__(self, session: Session, agency_ids: set[int]) -> None:
-        agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
-        parents = {a.parent_id for a in agencies.values() if a.parent_id and a.parent_id not in agencies}
-        if parents:
-            agencies.update({a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(parents)))})
-        self.agencies = agencies
-        self.contacts: dict[tuple[int, str], list[Contact]] = defaultdict(list)
-        statement = (
-            select(Contact)
-            .where(Contact.active, Contact.agency_id.in_(set(agencies)))
-            .order_by(Contact.id)
-        )
-        for contact in session.scalars(statement):
-            self.contacts[(contact.agency_id, contact.role)].append(contact)
-
-    def _first(self, *candidates: tuple[int | None, str]) -> list[Contact]:
-        for agency_id, role in candidates:
-            if agency_id is not None and self.contacts.get((agency_id, role)):
-                return self.contacts[(agency_id, role)]
-        return []
-
-    def for_role(self, role: str, occurrence: Occurrence, plan: Plan) -> list[Contact]:
-        agency = self.agencies.get(occurrence.agency_id)
-        parent = agency.parent_id if agency else None
-        if role == "focal_point":
-            return self._first((occurrence.agency_id, "focal_point"))
-        if role == "manager":
-            return self._first((occurrence.agency_id, "manager"), (parent, "manager"))
-        if role == "coordinator":
-            return self._first((plan.coordinator_id, "coordinator"), (plan.coordinator_id, "focal_point"))
-        if role == "plan_manager":
-            return self._first((plan.manager_id, "manager"), (plan.manager_id, "focal_point"))
-        raise ValueError(f"unknown role {role!r}")
-
-
-def reachable_channels(contact: Contact) -> list[str]:
-    """The contact's channels in their order of preference, those with an address only."""
-    return [c for c in contact.channels or [] if getattr(contact, ADDRESS_FIELD.get(c, ""), None)]
-
-
-def preferred_channel(contact: Contact) -> str | None:
-    channels = reachable_channels(contact)
-    return channels[0] if channels else None
-
-
-def _step_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
-    return {
-        "occurrence_id": occurrence.id,
-        "kind": step.kind,
-        "step": step.key,
-        "level": step.level,
-        "due_at": step.due_at,
-        "created_at": as_of,
-        "payload": {"notify": step.notify},
-    }
+def _step_message(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
+    """What every outbox row of a ladder step carries (``models.outbox.outbox_row``'s arguments)."""
+    return dict(kind=step.kind, step=step.key, level=step.level, due_at=step.due_at, occurrence_id=occurrence.id,
+                created_at=as_of, payload={"notify": step.notify})
 
 
 def _skipped_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
-    return _step_row(step, occurrence, as_of) | {
-        "dedup_key": f"{occurrence.id}|{step.key}|-|-",
-        "channel": "-",
-        "status": "skipped",
-        "last_error": "skipped: a later step was already due when the sweep ran",
-    }
-
-
-def outbox_rows(step: Step, occurrence: Occurrence, contacts: list[Contact], send_at: datetime, as_of: datetime,
-                payload: dict | None = None):
-    """One pending row per contact on their preferred channel; a dead row where nobody can be reached."""
-    base = _step_row(step, occurrence, as_of)
-    if payload:
-        base["payload"] = base["payload"] | payload
-    if not contacts:
-        yield base | {
-            "dedup_key": f"{occurrence.id}|{step.key}|-|{step.notify}",
-            "channel": "-",
-            "status": "dead",
-            "last_error": f"no contact with role {step.notify} for this occurrence",
-        }
-        return
-    for contact in contacts:
-        channel = preferred_channel(contact)
-        if channel is None:
-            yield base | {
-                "dedup_key": f"{occurrence.id}|{step.key}|{contact.id}|-",
-                "recipient_id": contact.id,
-                "channel": "-",
-                "status": "dead",
-                "last_error": f"contact {contact.name} has no address for any of {contact.channels}",
-            }
-            continue
-        yield base | {
-            "dedup_key": f"{occurrence.id}|{step.key}|{contact.id}|{channel}",
-            "recipient_id": contact.id,
-            "channel": channel,
-            "status": "pending",
-            "next_attempt_at": send_at,
-        }
+    return outbox_row(**_step_message(step, occurrence, as_of), status=NotificationStatus.SKIPPED,
+                      last_error="skipped: a later step was already due when the sweep ran")
 
 
 def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000) -> SweepStats:
@@ -262,7 +171,8 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
         due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of)
         if due.send is not None:
             contacts = recipients.for_role(due.send.notify, occurrence, plan)
-            rows.extend(outbox_rows(due.send, occurrence, contacts, calendar.next_office_moment(as_of), as_of))
+            send_at = calendar.next_office_moment(as_of)
+            rows.extend(rows_for_role(due.send.notify, contacts, send_at, **_step_message(due.send, occurrence, as_of)))
         rows.extend(_skipped_row(step, occurrence, as_of) for step in due.skipped)
         occurrence.status = open_status(as_of, deadline, window).value
         occurrence.ladder_done_until = as_of
@@ -273,9 +183,9 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
     inserted = insert_ignoring_duplicates(session, Notification, rows)
     stats.notifications = inserted
     for row in rows:
-        if row["status"] == "pending":
+        if row["status"] is NotificationStatus.PENDING:
             stats.by_kind[row["kind"]] += 1
-        elif row["status"] == "skipped":
+        elif row["status"] is NotificationStatus.SKIPPED:
             stats.skipped_steps += 1
         else:
             stats.undeliverable += 1

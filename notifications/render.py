@@ -1,5 +1,8 @@
 """Message text from Jinja2 templates: Vietnamese first, English per contact.
 
+The caller passes data (names, dates, numbers, links); the templates say the words, the ones put
+around the data included (``{lang}/_words.txt.j2``: dates, level labels, how to act).
+
 A text template's first line is the subject. The HTML part of an email is built from the same text
 (paragraphs, the task's "label: value" lines as a table, links made clickable), so the two parts
 never say different things and each message kind has one template per language.
@@ -9,38 +12,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.environment import TemplateModule
 from markupsafe import Markup, escape
+
+from obligations.models.outbox import NotificationKind
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGUAGES = ("vi", "en")
-KINDS = ("reminder", "due_today", "escalation", "blocker", "undeliverable", "digest")
+KINDS = tuple(NotificationKind)
 
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-LEVELS_VI = {1: "Quá hạn", 2: "Đôn đốc lần 2", 3: "Đôn đốc lần 3"}
 URL = re.compile(r"https?://[^\s<>\"']+")
 DETAIL = re.compile(r"^ {2}([^:]{1,40}): (.+)$")
-
-
-def weekday_vi(day: date) -> str:
-    return WEEKDAYS_VI[day.weekday()]
-
-
-def date_vi(day: date) -> str:
-    """``Thứ Hai, 15/12/2025``."""
-    return f"{weekday_vi(day)}, {day:%d/%m/%Y}"
-
-
-def date_en(day: date) -> str:
-    return f"{day:%A, %d %B %Y}"
-
-
-def level_label_vi(level: int) -> str:
-    return LEVELS_VI.get(level, f"Đôn đốc lần {level}")
 
 
 def linkify(text: str) -> Markup:
@@ -85,12 +71,17 @@ def _blocks(text: str) -> list[dict]:
     return blocks
 
 
+def _words(lang: str) -> TemplateModule:
+    return _text_environment().get_template(f"{lang}/_words.txt.j2").module
+
+
 def render(kind: str, language: str, context: dict) -> Rendered:
     """The subject, plain text and HTML of a message of ``kind`` in ``language`` (Vietnamese by default)."""
     if kind not in KINDS:
         raise ValueError(f"no template for message kind {kind!r}")
     lang = language if language in LANGUAGES else "vi"
-    text = _text_environment().get_template(f"{lang}/{kind}.txt.j2").render(**context)
+    words = {"words": _words(lang), "vi": _words("vi")}
+    text = _text_environment().get_template(f"{lang}/{kind}.txt.j2").render(**context, **words)
     subject, _, body = text.partition("\n")
     # Optional lines and includes leave runs of blank lines; one is enough.
     subject, body = subject.strip(), re.sub(r"\n{3,}", "\n\n", body.strip("\n")) + "\n"

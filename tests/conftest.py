@@ -1,4 +1,5 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL where reachable) and the Prefect harness.
+"""Shared fixtures: databases (SQLite always, PostgreSQL where reachable), the Prefect harness, and the
+channels' stand-ins: a maildir with its reader, a loopback SMTP server, a loopback Zalo API.
 
 Every test gets an empty, migrated database and leaves it empty: a fresh SQLite file, or on
 PostgreSQL a schema of this test session whose tables are emptied after each test and which is
@@ -8,10 +9,16 @@ dropped at the end, so the suite can run twice in a row against the same server.
 from __future__ import annotations
 
 import functools
+import logging
+import mailbox
 import os
 import shutil
 import socket
 import uuid
+from collections.abc import Callable, Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -24,8 +31,12 @@ from sqlmodel import SQLModel
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+from obligations.config.settings import Settings  # noqa: E402
+from obligations.flows.runtime import Runtime  # noqa: E402
 from obligations.models.db import create_db_engine, upgrade  # noqa: E402
-from tests.zalo_fake import KeepUnderscoreHeaders  # noqa: E402
+from obligations.notifications.zalo_tokens import FileTokenStore  # noqa: E402
+from tests.smtp import PASSWORD, LoopbackSMTP  # noqa: E402
+from tests.zalo_fake import FakeZalo, KeepUnderscoreHeaders  # noqa: E402
 
 PG_URL = os.environ.get("OBLIGATIONS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("OBLIGATIONS_REQUIRE_POSTGRES") == "1"
@@ -139,3 +150,58 @@ def make_httpserver():
     server.clear()
     if server.is_running():
         server.stop()
+
+
+@pytest.fixture
+def maildir(tmp_path) -> Path:
+    return tmp_path / "maildir"
+
+
+@pytest.fixture
+def rt(maildir) -> Runtime:
+    """Email and Zalo both written to the test's maildir; three attempts, a minute's backoff."""
+    return Runtime(Settings(email_url=f"maildir://{maildir}", zalo_url=f"maildir://{maildir}",
+                            dispatch_max_attempts=3, retry_base_seconds=60))
+
+
+@pytest.fixture
+def inbox(maildir) -> Callable[[], list[EmailMessage]]:
+    """Reads the messages written to the test's maildir so far (none when nothing was)."""
+
+    def read() -> list[EmailMessage]:
+        if not maildir.exists():
+            return []
+        box = mailbox.Maildir(maildir, create=False)
+        return [BytesParser(policy=policy.default).parsebytes(box.get_bytes(key)) for key in box.keys()]
+
+    return read
+
+
+@pytest.fixture
+def smtp() -> Iterator[LoopbackSMTP]:
+    """A real SMTP server on loopback that requires a login; not listening until the test starts it."""
+    server = LoopbackSMTP()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def zalo_store(tmp_path) -> FileTokenStore:
+    return FileTokenStore(tmp_path / "tokens" / "zalo-tokens.json")
+
+
+@pytest.fixture
+def zalo(httpserver, zalo_store, caplog, capsys) -> Iterator[FakeZalo]:
+    """The stand-in Zalo APIs. Afterwards: no request it did not expect, no refresh token spent twice,
+    and no token, secret key or SMTP password in the logs or the output."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="apprise")
+    fake = FakeZalo(httpserver, zalo_store)
+    yield fake
+    httpserver.check_assertions()
+    assert fake.violations == []
+    assert len(fake.refresh_used) == len(set(fake.refresh_used)), "a refresh token was used twice"
+    captured = capsys.readouterr()
+    for secret in [*fake.secrets, PASSWORD]:
+        assert secret not in caplog.text, "a secret in the logs"
+        assert secret not in captured.out + captured.err, "a secret in the output"

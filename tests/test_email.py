@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -17,13 +16,6 @@ from tests.smtp import PASSWORD, LoopbackSMTP
 from tests.world import build, vn
 
 LINK_BASE = "https://nhacviec.khanhhoa.example.org"
-
-
-@pytest.fixture
-def smtp():
-    server = LoopbackSMTP()
-    yield server
-    server.stop()
 
 
 def runtime(smtp: LoopbackSMTP, **overrides) -> Runtime:

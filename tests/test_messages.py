@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import mailbox
 import unicodedata
 from datetime import date
-from email import policy
-from email.parser import BytesParser
 
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from obligations.config.settings import Settings
 from obligations.flows import actions
 from obligations.flows.digest import digest
 from obligations.flows.dispatch import dispatch
-from obligations.flows.runtime import Runtime
 from obligations.flows.sweep import sweep
 from obligations.models.db import session_scope
 from obligations.models.tables import Notification, Occurrence
-from obligations.notifications.render import KINDS, date_vi, render
+from obligations.notifications.render import KINDS, render
 from tests.world import build, vn
 
 CONTEXT = {
@@ -31,8 +26,7 @@ CONTEXT = {
     "coordinator_name": "Sở Ngoại vụ",
     "notify": "manager",
     "level": 2,
-    "level_label": "Đôn đốc lần 2",
-    "as_of_text": "Thứ Hai, 15/12/2025",
+    "today": date(2025, 12, 15),
     "occurrence_id": 7,
     "agency_name": "Ủy ban nhân dân thành phố Nha Trang",
     "obligation_ref": "III.6.4",
@@ -40,15 +34,12 @@ CONTEXT = {
     "obligation_text": "Định kỳ trước ngày 15 tháng 12 hàng năm gửi báo cáo",
     "provision_ref": "III.6",
     "checkin": False,
-    "period_label": "kỳ hạn 14/12/2025",
-    "deadline_text": "Chủ nhật, 14/12/2025",
-    "deadline_text_en": "Sunday, 14 December 2025",
-    "deadline_short": "14/12/2025",
+    "deadline": date(2025, 12, 14),
     "working_days_left": 0,
     "working_days_overdue": 3,
     "report_to": "Sở Ngoại vụ",
     "supporting": ["Sở Tài chính", "Liên hiệp các tổ chức hữu nghị tỉnh"],
-    "how_to_act": "mở liên kết https://nhacviec.example.org/occurrences/7",
+    "action_link": "https://nhacviec.example.org/occurrences/7",
     "payload": {
         "text": "Chưa được bố trí kinh phí",
         "raised_by": "Hoàng Văn Em",
@@ -94,21 +85,11 @@ def test_each_escalation_level_speaks_to_its_reader():
 
 
 def test_vietnamese_weekdays():
-    assert date_vi(date(2026, 2, 23)) == "Thứ Hai, 23/02/2026"
-    assert date_vi(date(2026, 2, 22)) == "Chủ nhật, 22/02/2026"
+    for day, text in ((date(2026, 2, 23), "Thứ Hai, 23/02/2026"), (date(2026, 2, 22), "Chủ nhật, 22/02/2026")):
+        assert f"hạn {text}" in render("reminder", "vi", CONTEXT | {"deadline": day}).subject
 
 
-@pytest.fixture
-def rt(tmp_path) -> Runtime:
-    return Runtime(Settings(email_url=f"maildir://{tmp_path}/maildir", zalo_url=f"maildir://{tmp_path}/maildir"))
-
-
-def mails(folder):
-    box = mailbox.Maildir(folder, create=False)
-    return [BytesParser(policy=policy.default).parsebytes(box.get_bytes(k)) for k in box.keys()]
-
-
-def test_a_blocker_reaches_the_coordinator(engine, rt, tmp_path):
+def test_a_blocker_reaches_the_coordinator(engine, rt, inbox):
     ids = build(engine)
     sweep(engine, rt, vn(2017, 12, 1, 7))
     with session_scope(engine) as session:
@@ -116,13 +97,13 @@ def test_a_blocker_reaches_the_coordinator(engine, rt, tmp_path):
         actions.raise_blocker(session, rt, occurrence.id, as_of=vn(2017, 12, 5, 9), actor="Lê Văn Cường",
                               text="Chưa nhận được số liệu của các huyện")
     dispatch(engine, rt, vn(2017, 12, 5, 9))
-    notices = [m for m in mails(tmp_path / "maildir") if str(m["Subject"]).startswith("[Vướng mắc]")]
+    notices = [m for m in inbox() if str(m["Subject"]).startswith("[Vướng mắc]")]
     assert len(notices) == 1 and notices[0]["To"] == "user0@example.org"
     body = notices[0].get_body(preferencelist=("plain",)).get_content()
     assert "Chưa nhận được số liệu của các huyện" in body and "Lê Văn Cường" in body
 
 
-def test_weekly_digest_once_a_week_for_managers(engine, rt, tmp_path):
+def test_weekly_digest_once_a_week_for_managers(engine, rt, inbox):
     build(engine)
     sweep(engine, rt, vn(2017, 12, 18, 7))  # the 2017 report is overdue for both members
     queued = digest(engine, rt, vn(2017, 12, 18, 7))
@@ -137,5 +118,59 @@ def test_weekly_digest_once_a_week_for_managers(engine, rt, tmp_path):
     own = next(r for r in rows if r.recipient_id == 4)
     assert [row["code"] for row in own.payload["rows"]] == ["STTTT"]
     dispatch(engine, rt, vn(2017, 12, 18, 8))
-    subjects = [str(m["Subject"]) for m in mails(tmp_path / "maildir")]
+    subjects = [str(m["Subject"]) for m in inbox()]
     assert sum(s.startswith("[Tổng hợp tuần] Kế hoạch thử nghiệm") for s in subjects) == 3
+
+
+CHECKIN_REMINDER = CONTEXT | {"working_days_left": 3, "working_days_overdue": 0, "checkin": True,
+                              "action_link": None, "coordinator_name": None}
+DETAILS_VI = """\
+  Nhiệm vụ: III.6.4 — Báo cáo tổng hợp hằng năm
+  Nội dung: Định kỳ trước ngày 15 tháng 12 hàng năm gửi báo cáo
+  Kế hoạch: Kế hoạch triển khai công tác đối ngoại nhân dân (số 123/KH-UBND), mục III.6
+  Kỳ: Báo cáo tiến độ, kỳ hạn 14/12/2025
+  Cơ quan chủ trì: Ủy ban nhân dân thành phố Nha Trang
+  Cơ quan phối hợp: Sở Tài chính, Liên hiệp các tổ chức hữu nghị tỉnh
+  Gửi kết quả/báo cáo cho: Sở Ngoại vụ
+  Hạn hoàn thành: Chủ nhật, 14/12/2025 — còn 3 ngày làm việc
+"""
+DETAILS_EN = """\
+  Task: III.6.4 — Báo cáo tổng hợp hằng năm
+  Text: Định kỳ trước ngày 15 tháng 12 hàng năm gửi báo cáo
+  Plan: Kế hoạch triển khai công tác đối ngoại nhân dân (no. 123/KH-UBND), provision III.6
+  Period: Báo cáo tiến độ, kỳ hạn 14/12/2025
+  Lead agency: Ủy ban nhân dân thành phố Nha Trang
+  Supporting agencies: Sở Tài chính, Liên hiệp các tổ chức hữu nghị tỉnh
+  Report to: Sở Ngoại vụ
+  Deadline: Sunday, 14 December 2025 — 3 working days left
+"""
+NO_LINK = "gửi báo cáo cho cơ quan điều phối, hoặc chạy lệnh: obligations submit 7"
+
+
+def test_a_reminder_reads_word_for_word():
+    """The words around the data come from the templates (``_words.txt.j2``), the data from the caller;
+    the text is the one sent before the words left the dispatcher."""
+    vi = render("reminder", "vi", CHECKIN_REMINDER)
+    assert vi.subject == "[Nhắc việc] III.6.4 — hạn Chủ nhật, 14/12/2025, còn 3 ngày làm việc"
+    assert vi.text == (
+        "Kính gửi Lê Văn Cường (Sở Thông tin và Truyền thông),\n\n"
+        "Đề nghị gửi báo cáo ngắn về tiến độ thực hiện nhiệm vụ thường xuyên sau đây:\n\n"
+        f"{DETAILS_VI}\nCách báo cáo: {NO_LINK}\n\nTrân trọng,\nCơ quan điều phối\n"
+    )
+    en = render("reminder", "en", CHECKIN_REMINDER)
+    assert en.subject == "[Reminder] III.6.4 — due Sunday, 14 December 2025, 3 working days left"
+    assert en.text == (
+        "Dear Lê Văn Cường (Sở Thông tin và Truyền thông),\n\n"
+        "Please send a short progress note on this ongoing task:\n\n"
+        f"{DETAILS_EN}\nHow to report: {NO_LINK}\n\nCơ quan điều phối\n"
+    )
+
+
+@pytest.mark.parametrize("level, label", [(1, "Quá hạn"), (2, "Đôn đốc lần 2"), (4, "Đôn đốc lần 4")])
+def test_escalation_levels_and_the_link_to_act(level, label):
+    rendered = render("escalation", "vi", CONTEXT | {"level": level})
+    assert rendered.subject.startswith(f"[{label}] III.6.4 — Ủy ban nhân dân thành phố Nha Trang quá hạn 3 ngày")
+    assert ("Cách báo cáo: mở liên kết https://nhacviec.example.org/occurrences/7 để gửi báo cáo hoặc báo vướng mắc"
+            in rendered.text)
+    assert rendered.text.endswith("Trân trọng,\nSở Ngoại vụ\n")
+    assert "  Kỳ: kỳ hạn 14/12/2025\n" in rendered.text

@@ -9,17 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from obligations.config.settings import Settings
 from obligations.flows.runtime import Runtime
 from obligations.flows.sweep import sweep
 from obligations.models.db import create_db_engine
 from obligations.models.tables import Notification, Occurrence
 from tests.world import build, vn
-
-
-@pytest.fixture
-def rt(tmp_path) -> Runtime:
-    return Runtime(Settings(email_url=f"maildir://{tmp_path}/maildir", zalo_url=f"maildir://{tmp_path}/maildir"))
 
 
 def outbox(engine) -> list[tuple]:
@@ -113,6 +107,20 @@ def test_downtime_sends_only_the_latest_step_and_records_the_skipped(engine, rt)
     assert by_status[("reminder-10", "skipped")] == 2
     assert by_status[("reminder-3", "skipped")] == 2
     assert by_status[("reminder-0", "skipped")] == 2
+
+
+def test_keys_are_those_earlier_releases_wrote(engine, rt):
+    """A sweep re-run on an outbox written before the keys had their own module still finds its rows."""
+    ids = build(engine)
+    sweep(engine, rt, vn(2017, 10, 20, 7, 30))
+    sweep(engine, rt, vn(2017, 12, 19, 7, 30))
+    with Session(engine) as session:
+        occurrence = session.scalars(
+            select(Occurrence).where(Occurrence.agency_id == ids["STTTT"], Occurrence.obligation_id == ids["report"])
+        ).one()
+    keys = {key for key, _, _ in outbox(engine)}
+    assert f"{occurrence.id}|2017-12-14/escalation-2|4|email" in keys  # Phạm Thị Dung, STTTT's manager
+    assert f"{occurrence.id}|2017-12-14/reminder-10|-|-" in keys  # skipped during the downtime
 
 
 @pytest.mark.postgres

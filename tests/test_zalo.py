@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,7 @@ from obligations import notifications
 from obligations.notifications.outcome import Action
 from obligations.notifications.zalo_base import compose, fit
 from obligations.notifications.zalo_oa import NotifyZaloOA
-from obligations.notifications.zalo_tokens import FileTokenStore, TokenPair, TokenStoreError, seed
+from obligations.notifications.zalo_tokens import FileTokenStore, TokenPair
 from obligations.notifications.zns import NotifyZNS, normalise_phone
 from tests.zalo_fake import (
     APP_ID,
@@ -38,23 +37,9 @@ from tests.zalo_fake import (
 
 
 @pytest.fixture
-def store(tmp_path) -> FileTokenStore:
-    return FileTokenStore(tmp_path / "tokens" / "zalo-tokens.json")
-
-
-@pytest.fixture
-def zalo(httpserver, store, caplog, capsys):
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="apprise")
-    fake = FakeZalo(httpserver, store)
-    yield fake
-    httpserver.check_assertions()  # no request the fake did not expect
-    assert fake.violations == []
-    assert len(fake.refresh_used) == len(set(fake.refresh_used)), "a refresh token was used twice"
-    captured = capsys.readouterr()
-    for secret in fake.secrets:
-        assert secret not in caplog.text, "a secret in the logs"
-        assert secret not in captured.out + captured.err, "a secret in the output"
+def store(zalo_store) -> FileTokenStore:
+    """The token file the ``zalo`` fixture's stand-in API was seeded into (tests/conftest.py)."""
+    return zalo_store
 
 
 def send(url: str, body: str = "Báo cáo tổng hợp quý IV đến hạn.", title: str = "Nhắc việc"):
@@ -343,80 +328,3 @@ def test_zns_success(zalo):
 def test_zns_tracking_id_from_the_url(zalo):
     ok, _ = send(zalo.zns_url(tracking="notification-812"))
     assert ok and zalo.requests[0]["body"]["tracking_id"] == "notification-812"
-
-
-# --- the token store ---------------------------------------------------------------------------
-
-
-def test_token_store_saves_atomically(store, monkeypatch):
-    assert store.load() is None
-    first = TokenPair("AT-a", "RT-a", datetime(2026, 12, 15, 1, 0, tzinfo=UTC))
-    store.save(first)
-    assert store.load() == first
-    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
-    assert sorted(os.listdir(store.path.parent)) == [store.path.name]
-
-    def crash(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
-        store.save(TokenPair("AT-b", "RT-b", None))
-    monkeypatch.undo()
-    assert store.load() == first  # the old pair, whole
-    assert sorted(os.listdir(store.path.parent)) == [store.path.name]  # no temp file left behind
-
-
-def test_token_store_rejects_a_damaged_file(store):
-    store.path.parent.mkdir(parents=True)
-    store.path.write_text("{not json")
-    with pytest.raises(TokenStoreError):
-        store.load()
-    store.path.write_text("")
-    assert store.load() is None
-
-
-def test_token_pair_hides_its_tokens():
-    pair = TokenPair("AT-secret-value", "RT-secret-value", None)
-    assert "secret-value" not in repr(pair)
-    assert not pair.expired(datetime.now(UTC))
-    assert TokenPair("a", "b", datetime.now(UTC) + timedelta(seconds=100)).expired(datetime.now(UTC), 300)
-
-
-def test_lock_excludes_other_workers(store):
-    held = threading.Event()
-    release = threading.Event()
-
-    def holder():
-        with store.lock():
-            held.set()
-            release.wait(timeout=5)
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    assert held.wait(timeout=5)
-    with pytest.raises(TimeoutError):
-        with store.lock(timeout=0.1):
-            pass
-    release.set()
-    thread.join(timeout=5)
-    with store.lock(timeout=1):
-        pass
-    assert store.lock_path.exists() and stat.S_IMODE(os.stat(store.lock_path).st_mode) == 0o600
-
-
-def test_seed_fills_an_empty_store_only(store):
-    class Secret:  # what pydantic's SecretStr looks like to seed()
-        def __init__(self, value):
-            self.value = value
-
-        def get_secret_value(self):
-            return self.value
-
-    assert not seed(store, None, "RT")
-    assert store.load() is None
-    assert seed(store, Secret("AT-settings"), Secret("RT-settings"))
-    assert store.load() == TokenPair("AT-settings", "RT-settings", None)
-    store.save(TokenPair("AT-rotated", "RT-rotated", None))
-    assert not seed(store, "AT-settings", "RT-settings")
-    assert store.load().refresh_token == "RT-rotated"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from urllib.parse import quote
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -15,30 +13,11 @@ from obligations.flows.dispatch import dispatch
 from obligations.flows.runtime import Runtime
 from obligations.flows.sweep import sweep
 from obligations.models.tables import Notification
-from obligations.notifications.zalo_tokens import FileTokenStore
-from tests.smtp import PASSWORD, LoopbackSMTP
+from tests.smtp import LoopbackSMTP
 from tests.world import build, vn
-from tests.zalo_fake import APP_ID, SECRET, FakeZalo
+from tests.zalo_fake import APP_ID, SECRET, TEMPLATE, FakeZalo
 
 MORNING = vn(2017, 11, 30, 8)  # reminder-10 of the 2017 report (two members) and an escalation of SNGV's task
-
-
-@pytest.fixture
-def smtp():
-    server = LoopbackSMTP()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def zalo(httpserver, tmp_path, caplog, capsys):
-    caplog.set_level(logging.DEBUG)
-    fake = FakeZalo(httpserver, FileTokenStore(tmp_path / "zalo-tokens.json"))
-    yield fake
-    assert fake.violations == []
-    captured = capsys.readouterr()
-    for secret in [*fake.secrets, PASSWORD]:
-        assert secret not in caplog.text and secret not in captured.out + captured.err
 
 
 def runtime(zalo: FakeZalo, smtp: LoopbackSMTP, **overrides) -> Runtime:
@@ -140,3 +119,22 @@ def test_email_down_for_good_falls_back_to_zalo(sqlite_engine, zalo, smtp):
     assert {(r.status, r.attempts) for r in email} == {("failed", 2)}
     assert all("Connection error" in r.last_error for r in email)
     assert len(zalo.requests) == 3
+
+
+def test_zns_contacts_get_the_approved_template_with_its_parameters(sqlite_engine, zalo, smtp):
+    build(sqlite_engine, channels=["zns"])
+    rt = runtime(zalo, smtp, zns_url=f"zns://{APP_ID}:{quote(SECRET, safe='')}@oa", zns_api_url=zalo.base,
+                 zns_templates={"reminder": TEMPLATE, "escalation": "231876"})
+    sweep(sqlite_engine, rt, MORNING)
+    assert dispatch(sqlite_engine, rt, MORNING)["sent"] == 3
+    by_phone = {req["body"]["phone"]: req["body"] for req in zalo.requests}
+    sent = {r.recipient_id: r for r in rows(sqlite_engine)}
+    assert by_phone["84912345672"] == {  # Lê Văn Cường, STTTT's focal point
+        "phone": "84912345672",
+        "template_id": TEMPLATE,
+        "template_data": {"name": "Lê Văn Cường", "task": "III.6.4", "deadline": "14/12/2017",
+                          "agency": "Sở Thông tin và Truyền thông", "days": "10"},
+        "tracking_id": f"obligations-{sent[3].id}",
+    }
+    escalation = by_phone["84912345675"]  # Võ Thị Phượng, for SNGV's task overdue since October
+    assert escalation["template_id"] == "231876" and escalation["template_data"]["agency"] == "Sở Ngoại vụ"

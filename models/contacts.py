@@ -1,0 +1,88 @@
+"""Who a message reaches and how: a role's contacts for an occurrence, their channels, the rows to them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from obligations.models.outbox import NotificationStatus, outbox_row
+from obligations.models.tables import Agency, Contact, Occurrence, Plan
+
+# The contact's column that holds their address on each channel.
+ADDRESS_FIELD = {"email": "email", "zalo": "zalo_user_id", "zns": "phone"}
+
+
+class Recipients:
+    """Who a role means for one occurrence, following the chain of command when a post is empty."""
+
+    def __init__(self, session: Session, agency_ids: set[int]) -> None:
+        agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
+        parents = {a.parent_id for a in agencies.values() if a.parent_id and a.parent_id not in agencies}
+        if parents:
+            agencies.update({a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(parents)))})
+        self.agencies = agencies
+        self.contacts: dict[tuple[int, str], list[Contact]] = defaultdict(list)
+        statement = (
+            select(Contact)
+            .where(Contact.active, Contact.agency_id.in_(set(agencies)))
+            .order_by(Contact.id)
+        )
+        for contact in session.scalars(statement):
+            self.contacts[(contact.agency_id, contact.role)].append(contact)
+
+    def _first(self, *candidates: tuple[int | None, str]) -> list[Contact]:
+        for agency_id, role in candidates:
+            if agency_id is not None and self.contacts.get((agency_id, role)):
+                return self.contacts[(agency_id, role)]
+        return []
+
+    def for_role(self, role: str, occurrence: Occurrence, plan: Plan) -> list[Contact]:
+        agency = self.agencies.get(occurrence.agency_id)
+        parent = agency.parent_id if agency else None
+        if role == "focal_point":
+            return self._first((occurrence.agency_id, "focal_point"))
+        if role == "manager":
+            return self._first((occurrence.agency_id, "manager"), (parent, "manager"))
+        if role == "coordinator":
+            return self._first((plan.coordinator_id, "coordinator"), (plan.coordinator_id, "focal_point"))
+        if role == "plan_manager":
+            return self._first((plan.manager_id, "manager"), (plan.manager_id, "focal_point"))
+        raise ValueError(f"unknown role {role!r}")
+
+
+def address(contact: Contact, channel: str) -> str | None:
+    return getattr(contact, ADDRESS_FIELD.get(channel, ""), None)
+
+
+def reachable_channels(contact: Contact) -> list[str]:
+    """The contact's channels in their order of preference, those with an address only."""
+    return [c for c in contact.channels or [] if address(contact, c)]
+
+
+def preferred_channel(contact: Contact) -> str | None:
+    channels = reachable_channels(contact)
+    return channels[0] if channels else None
+
+
+def rows_for_role(role: str, contacts: Sequence[Contact], send_at: datetime, **message: Any) -> Iterator[dict]:
+    """One pending row per contact of ``role`` on their preferred channel; a dead row where nobody can be reached.
+
+    ``message`` is what ``models.outbox.outbox_row`` takes besides the recipient, channel and status.
+    """
+    if not contacts:
+        yield outbox_row(**message, status=NotificationStatus.DEAD, unreached_role=role,
+                         last_error=f"no contact with role {role} for this occurrence")
+        return
+    for contact in contacts:
+        channel = preferred_channel(contact)
+        if channel is None:
+            yield outbox_row(**message, status=NotificationStatus.DEAD, recipient_id=contact.id,
+                             last_error=f"contact {contact.name} has no address for any of {contact.channels}")
+        else:
+            yield outbox_row(**message, status=NotificationStatus.PENDING, recipient_id=contact.id, channel=channel,
+                             next_attempt_at=send_at)

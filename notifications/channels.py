@@ -1,0 +1,90 @@
+"""What each channel needs beyond the text: the recipient's URL and its parameters, rate limits, Zalo tokens.
+
+The dispatcher hands over the message's data; this module knows the wire formats: the reply-to of
+mail, the endpoints and token store of ``zalo://`` and ``zns://``, the ZNS template's parameters,
+which channels take HTML, and how fast each channel may be used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from obligations.config.settings import Settings
+from obligations.notifications.render import Rendered
+from obligations.notifications.send import Message, RateLimiter, recipient_url
+from obligations.notifications.zalo_tokens import FileTokenStore, seed
+
+CHANNELS = ("email", "zalo", "zns")
+ZALO_SCHEMES = ("zalo", "zns")
+ZNS_TEXT_MAX = 30  # a ZNS template parameter takes at most 30 characters
+DEFAULT_RATE = 600  # messages a minute, for a channel the settings leave out
+
+
+def zns_template_data(context: Mapping[str, Any]) -> dict[str, str]:
+    """The ZNS template's parameters (``:name`` ...) from a message's data; a digest has no task of its own."""
+    deadline = context.get("deadline")
+    return {
+        ":name": context["recipient_name"][:ZNS_TEXT_MAX],
+        ":task": context.get("obligation_ref", context.get("plan_title", ""))[:ZNS_TEXT_MAX],
+        ":deadline": f"{deadline:%d/%m/%Y}" if deadline else "",
+        ":agency": context.get("agency_name", context["recipient_agency_name"])[:ZNS_TEXT_MAX],
+        ":days": str(context.get("working_days_overdue") or context.get("working_days_left") or 0),
+    }
+
+
+def _zalo_endpoints(settings: Settings, scheme: str, base: str) -> dict[str, str]:
+    """The API, OAuth and token store from settings, unless the channel's URL names them itself."""
+    api = settings.zalo_api_url if scheme == "zalo" else settings.zns_api_url
+    defaults = (("api", api), ("oauth", settings.zalo_oauth_url), ("store", str(settings.zalo_token_store)))
+    return {key: value for key, value in defaults if f"{key}=" not in base}
+
+
+def channel_params(settings: Settings, channel: str, *, kind: str, notification_id: int, replies: list[str],
+                   context: Mapping[str, Any]) -> dict[str, str]:
+    """What the channel's plugin needs beyond the recipient's address."""
+    base = settings.channel_url(channel)
+    scheme = base.partition("://")[0]
+    params: dict[str, str] = {"channel": channel} if scheme == "maildir" else {}
+    if (channel == "email" or scheme == "maildir") and replies:
+        params["reply"] = ",".join(replies)
+    if scheme in ZALO_SCHEMES:
+        params.update(_zalo_endpoints(settings, scheme, base))
+    if scheme == "zns":
+        params["template"] = settings.zns_templates.get(kind, "")
+        params["tracking"] = f"obligations-{notification_id}"
+        params.update(zns_template_data(context))
+    return params
+
+
+def message_for(settings: Settings, channel: str, address: str, rendered: Rendered, **params: Any) -> Message:
+    """The message to send to ``address`` on ``channel``: its URL, subject, text, and HTML for email."""
+    url = recipient_url(settings.channel_url(channel), address, channel_params(settings, channel, **params))
+    html = rendered.html if channel == "email" else None
+    return Message(channel, url, rendered.subject, rendered.text, html)
+
+
+_limiters: dict[tuple[str, int], RateLimiter] = {}
+
+
+def limiters_for(settings: Settings) -> dict[str, RateLimiter]:
+    """One bucket per channel and rate for the whole process, so consecutive batches share it."""
+    result = {}
+    for channel in CHANNELS:
+        rate = settings.rate_limits.get(channel, DEFAULT_RATE)
+        result[channel] = _limiters.setdefault((channel, rate), RateLimiter(rate))
+    return result
+
+
+def pace(limiters: Mapping[str, RateLimiter], message: Message) -> None:
+    """Wait for the channel's rate limit; a local maildir write has no provider limit."""
+    if not message.url.startswith("maildir://"):
+        limiters[message.channel].acquire()
+
+
+def seed_zalo_tokens(settings: Settings) -> None:
+    """The OA's first token pair comes from settings; after that the store keeps the rotated pair."""
+    prefixes = tuple(f"{scheme}://" for scheme in ZALO_SCHEMES)
+    uses_zalo = any(settings.channel_url(channel).startswith(prefixes) for channel in ("zalo", "zns"))
+    if uses_zalo and settings.zalo_access_token and settings.zalo_refresh_token:
+        seed(FileTokenStore(settings.zalo_token_store), settings.zalo_access_token, settings.zalo_refresh_token)
