@@ -168,7 +168,7 @@ def known_agencies():
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from obligations.plans.importer.draft import KnownAgencies, known_from_db
+    from obligations.plans.importer.agency_codes import KnownAgencies, known_from_db
 
     url = get_settings().database_url
     parsed = make_url(url)
@@ -199,17 +199,17 @@ def draft_plan(file: Path, *, today: date, code: str | None, known) -> Any:
 def load_draft(draft_text: str, *, source: str, as_of: datetime, actor: str):
     """Check a drafted file and write it in one transaction (raises ``DraftError``, nothing written)."""
     from obligations.config.settings import load_yaml_defaults
-    from obligations.plans.file.apply import apply_draft
-    from obligations.plans.file.schema import parse_draft
+    from obligations.plans.file.apply import apply_file
+    from obligations.plans.file.read import parse_plan_file
 
     settings = get_settings()
     defaults = load_yaml_defaults(settings.defaults_file)
-    checked = parse_draft(draft_text, source=f"{source} (bản nháp)", defaults=defaults)
+    checked = parse_plan_file(draft_text, source=f"{source} (bản nháp)", defaults=defaults)
     engine = create_db_engine(settings.database_url)
     try:
         upgrade(engine)
         with session_scope(engine) as session:
-            return apply_draft(session, checked, source=source, actor=actor, as_of=as_of)
+            return apply_file(session, checked, source=source, actor=actor, as_of=as_of)
     finally:
         engine.dispose()
 

@@ -64,7 +64,7 @@ def load(
     actor: Actor = "cli",
 ) -> None:
     """Load agencies, groups, contacts, policies, a plan and its obligations: all or nothing."""
-    from obligations.plans.file.schema import DraftError
+    from obligations.plans.file.errors import FileError as DraftError
 
     moment = parse_as_of(as_of)
     try:
@@ -269,7 +269,7 @@ def demo(
 ) -> None:
     """A fresh SQLite database, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed; prints the results."""
     from obligations.flows.demo import run_demo
-    from obligations.plans.file.schema import DraftError
+    from obligations.plans.file.errors import FileError as DraftError
 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     started = clock.monotonic()

@@ -127,7 +127,7 @@ def plan_apply(
     actor: Actor = "cli",
 ) -> None:
     """Draft a plan document and load the draft in one transaction, after a confirmation: all or nothing."""
-    from obligations.plans.file.schema import DraftError
+    from obligations.plans.file.errors import FileError as DraftError
 
     moment = parse_as_of(as_of)
     draft = _draft(file, moment, code)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
-from obligations.config.settings import CONFIG_DIR, get_settings, load_yaml_defaults
+from obligations.config.settings import CONFIG_DIR, get_settings
 from obligations.models.db import session_scope
 from obligations.models.tables import (
     Agency,
@@ -25,8 +25,12 @@ from obligations.models.tables import (
     Provision,
 )
 from obligations.plans.file import apply as apply_module
-from obligations.plans.file.apply import EXPAND_NOW, KINDS, ApplySummary, apply_draft, load_file
-from obligations.plans.file.schema import Draft, DraftError, parse_draft, read_draft
+from obligations.plans.file.apply import KINDS, ApplySummary, apply_file, load_file
+from obligations.plans.file.errors import FileError
+from obligations.plans.file.plan_rows import EXPAND_NOW
+from obligations.plans.file.read import parse_plan_file, read_calendar, read_defaults, read_plan_file
+from obligations.plans.file.schema import PlanFile
+from obligations.plans.file.write import to_yaml
 from obligations.rules.ladder import Policy
 
 VN = timezone(timedelta(hours=7))
@@ -122,7 +126,7 @@ obligations:
 
 @pytest.fixture(scope="module")
 def defaults() -> dict:
-    return load_yaml_defaults(get_settings().defaults_file)
+    return read_defaults(get_settings().defaults_file)
 
 
 def write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
@@ -361,7 +365,7 @@ obligations:
 )
 def test_the_example_plan_loads(engine, defaults):
     summary = load_file(engine, EXAMPLE, defaults=defaults, as_of=AS_OF)
-    draft = read_draft(EXAMPLE, defaults=defaults)
+    draft = read_plan_file(EXAMPLE, defaults=defaults)
     assert summary.created["obligations"] == len(draft.obligations) > 0
     assert summary.created["agencies"] == len(draft.agencies)
     assert load_file(engine, EXAMPLE, defaults=defaults, as_of=AS_OF).changed is False
@@ -435,7 +439,7 @@ def test_bad_file_is_refused_with_its_line_and_nothing_is_written(engine, tmp_pa
     bad_text = mutate(VALID)
     assert bad_text != VALID
     bad = write(tmp_path, bad_text, "bad.yaml")
-    with pytest.raises(DraftError) as caught:
+    with pytest.raises(FileError) as caught:
         load_file(engine, bad, defaults=defaults, as_of=AS_OF + timedelta(days=1))
 
     messages = caught.value.messages
@@ -448,10 +452,10 @@ def test_a_failure_while_writing_rolls_everything_back(engine, tmp_path, default
     load_file(engine, write(tmp_path, VALID), defaults=defaults, as_of=AS_OF)
     before = dump(engine)
 
-    def explode(self, plan):
+    def explode(loader, plan):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(apply_module._Loader, "_write_obligations", explode)
+    monkeypatch.setattr(apply_module, "write_obligations", explode)
     changed = VALID.replace('"Ủy ban nhân dân tỉnh"', '"UBND tỉnh"').replace(
         "code: test-plan", "code: plan-2"
     )
@@ -468,7 +472,7 @@ def test_unknown_references_are_all_reported_from_the_database_check(engine, tmp
         .replace("members: [STTTT, SKHDT]", "members: [STTTT, SKHDTT]")
     )
     path = write(tmp_path, text)
-    with pytest.raises(DraftError) as caught:
+    with pytest.raises(FileError) as caught:
         load_file(engine, path, defaults=defaults, as_of=AS_OF)
     messages = caught.value.messages
     assert len(messages) == 4, messages
@@ -491,9 +495,9 @@ def test_unknown_references_are_all_reported_from_the_database_check(engine, tmp
 def test_as_of_must_carry_an_offset(engine, tmp_path, defaults):
     with pytest.raises(ValueError, match="timezone-aware"):
         load_file(engine, write(tmp_path, VALID), defaults=defaults, as_of=datetime(2017, 4, 3, 8, 0))
-    draft = read_draft(write(tmp_path, VALID), defaults=defaults)
+    draft = read_plan_file(write(tmp_path, VALID), defaults=defaults)
     with Session(engine) as s, pytest.raises(ValueError, match="timezone-aware"):
-        apply_draft(s, draft, source="x", actor="t", as_of=datetime(2017, 4, 3))
+        apply_file(s, draft, source="x", actor="t", as_of=datetime(2017, 4, 3))
     assert dump(engine)["plan"] == []
 
 
@@ -502,8 +506,8 @@ def test_as_of_must_carry_an_offset(engine, tmp_path, defaults):
 
 
 def errors_of(text: str, defaults: dict) -> list[str]:
-    with pytest.raises(DraftError) as caught:
-        parse_draft(text, source="plan.yaml", defaults=defaults)
+    with pytest.raises(FileError) as caught:
+        parse_plan_file(text, source="plan.yaml", defaults=defaults)
     return caught.value.messages
 
 
@@ -580,12 +584,12 @@ def test_file_level_problems(defaults, text, expected):
 
 
 def test_unreadable_and_non_utf8_files(tmp_path, defaults):
-    with pytest.raises(DraftError, match=r"missing\.yaml:1: \(file\): cannot read the file"):
-        read_draft(tmp_path / "missing.yaml", defaults=defaults)
+    with pytest.raises(FileError, match=r"missing\.yaml:1: \(file\): cannot read the file"):
+        read_plan_file(tmp_path / "missing.yaml", defaults=defaults)
     path = tmp_path / "latin1.yaml"
     path.write_bytes("plan:\n  code: x\n  title: Kế hoạch\n".encode()[:-8] + b"\xe9\xe9\n")
-    with pytest.raises(DraftError, match=r"latin1\.yaml:3: \(file\): not UTF-8 text"):
-        read_draft(path, defaults=defaults)
+    with pytest.raises(FileError, match=r"latin1\.yaml:3: \(file\): not UTF-8 text"):
+        read_plan_file(path, defaults=defaults)
 
 
 def test_errors_are_capped(defaults):
@@ -598,9 +602,9 @@ def test_errors_are_capped(defaults):
 
 
 def test_draft_round_trips_through_yaml(defaults):
-    draft = parse_draft(VALID, source="plan.yaml", defaults=defaults)
-    assert isinstance(draft, Draft)
-    again = parse_draft(draft.to_yaml(), defaults=defaults)
+    draft = parse_plan_file(VALID, source="plan.yaml", defaults=defaults)
+    assert isinstance(draft, PlanFile)
+    again = parse_plan_file(to_yaml(draft), defaults=defaults)
     assert again.model_dump() == draft.model_dump()
     assert draft.obligations[0].provision_ref == "III.6"
     assert draft.obligations[2].provision_ref == "III.6"
@@ -621,8 +625,117 @@ def test_summary_line():
 def test_zns_is_a_channel_and_needs_a_phone(tmp_path, defaults):
     with_zns = VALID.replace("channels: [email, zalo]", "channels: [zalo, zns, email]", 1)
     assert with_zns != VALID
-    draft = read_draft(write(tmp_path, with_zns), defaults=defaults)
+    draft = read_plan_file(write(tmp_path, with_zns), defaults=defaults)
     assert draft.contacts[1].channels == ["zalo", "zns", "email"]
     without_phone = with_zns.replace('    phone: "0912345678"\n', "", 1)
-    with pytest.raises(DraftError, match="channel zns needs `phone`"):
-        read_draft(write(tmp_path, without_phone), defaults=defaults)
+    with pytest.raises(FileError, match="channel zns needs `phone`"):
+        read_plan_file(write(tmp_path, without_phone), defaults=defaults)
+
+
+# --------------------------------------------------------------------------------------------------
+# config/defaults.yaml and config/calendar.yaml: the same reader, the same models, the same messages
+
+DEFAULTS_TEXT = (CONFIG_DIR / "defaults.yaml").read_text(encoding="utf-8")
+CALENDAR_TEXT = (CONFIG_DIR / "calendar.yaml").read_text(encoding="utf-8")
+
+
+def config_errors(tmp_path: Path, name: str, text: str, read) -> tuple[Path, list[str]]:
+    path = write(tmp_path, text, name)
+    with pytest.raises(FileError) as caught:
+        read(path)
+    return path, caught.value.messages
+
+
+def test_the_shipped_defaults_and_calendar_read_as_before():
+    defaults = read_defaults(CONFIG_DIR / "defaults.yaml")
+    assert set(defaults) == {"policies", "cycles", "continuous_checkin"}
+    assert defaults["policies"]["default"]["escalation"][-1] == {"after": 15, "notify": "plan_manager", "repeat": 10}
+    assert defaults["policies"]["checkin"]["reminders"] == [{"before": 5}, {"before": 0}]
+    assert defaults["cycles"]["budget"] == {
+        "rrule": "FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=15",
+        "inclusive": False,
+        "phrase": "trước ngày 15 tháng 7 hàng năm (thời điểm xây dựng dự toán ngân sách)",
+    }
+    assert defaults["continuous_checkin"] == {"rrule": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1", "inclusive": True}
+    assert read_calendar(CONFIG_DIR / "calendar.yaml") == (set(), {date(2026, 8, 22)})
+
+
+DEFAULTS_TYPOS = {  # (text replaced, by what, the line named, the problem)
+    "unknown key": (
+        "    reminders: [{before: 10}",
+        "    reminder: [{before: 10}",
+        "reminder:",
+        "policies.default.reminder: unknown key 'reminder'; did you mean 'reminders'?",
+    ),
+    "wrong type": (
+        "{after: 3, notify: manager}",
+        "{after: three, notify: manager}",
+        "after: three",
+        "policies.default.escalation[1].after: expected a whole number, got 'three'",
+    ),
+    "bad rrule": (
+        "BYMONTH=7;BYMONTHDAY=15",
+        "BYMONTH=13;BYMONTHDAY=15",
+        "BYMONTH=13",
+        "cycles.budget.rrule: invalid RRULE 'FREQ=YEARLY;BYMONTH=13;BYMONTHDAY=15'",
+    ),
+    "yes and no are text": (
+        "  inclusive: true",
+        "  inclusive: yes",
+        "inclusive: yes",
+        "continuous_checkin.inclusive: expected true or false, got 'yes'",
+    ),
+    "no default policy": ("  default:\n", "  usual:\n", "policies:", "policies: the `default` policy is required"),
+}
+
+
+@pytest.mark.parametrize("case", list(DEFAULTS_TYPOS))
+def test_a_typo_in_defaults_yaml_is_one_line_naming_the_file_and_line(tmp_path, case):
+    old, new, marker, problem = DEFAULTS_TYPOS[case]
+    text = DEFAULTS_TEXT.replace(old, new, 1)
+    assert text != DEFAULTS_TEXT
+    path, messages = config_errors(tmp_path, "defaults.yaml", text, read_defaults)
+    assert len(messages) == 1 and "\n" not in messages[0], messages
+    assert messages[0].startswith(f"{path}:{line_of(text, marker)}: {problem}"), messages
+
+
+CALENDAR_HEAD = "# Overrides of the public holidays.\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "marker", "problem"),
+    [
+        ("working_days:\n  2026: [2026-08-32]\n", "2026-08-32", "(yaml): invalid date or time '2026-08-32'"),
+        ("days_off:\n  2026:\n    - 31 August\n", "31 August", "days_off[2026][0]: expected a date written YYYY-MM-DD"),
+        ("day_off: {}\n", "day_off", "day_off: unknown key 'day_off'; did you mean 'days_off'?"),
+        (
+            "working_days:\n  next: [2026-08-22]\n",
+            "next",
+            "working_days.next: invalid key: expected a whole number, got 'next'",
+        ),
+    ],
+)
+def test_a_typo_in_calendar_yaml_names_the_file_and_line(tmp_path, text, marker, problem):
+    path, messages = config_errors(tmp_path, "calendar.yaml", CALENDAR_HEAD + text, read_calendar)
+    assert len(messages) == 1, messages
+    assert messages[0].startswith(f"{path}:{line_of(CALENDAR_HEAD + text, marker)}: {problem}"), messages
+
+
+def test_no_and_on_are_text_in_every_file(tmp_path, defaults):
+    """YAML 1.2 in both kinds of file: `no`, `on`, `off` are words (YAML 1.1 read them as false/true)."""
+    plan_file = parse_plan_file(
+        "plan: {code: no, title: on, start: 2017-01-01, end: 2017-12-31, issuer: off}\n"
+        "agencies:\n  - {code: off, name: no}\n",
+        defaults=defaults,
+    )
+    assert (plan_file.plan.code, plan_file.plan.title, plan_file.plan.issuer) == ("no", "on", "off")
+    assert (plan_file.agencies[0].code, plan_file.agencies[0].name) == ("off", "no")
+    # Written back, they stay words: the writer quotes what YAML 1.1 readers would take for booleans.
+    assert 'code: "no"' in to_yaml(plan_file)
+    assert parse_plan_file(to_yaml(plan_file), defaults=defaults).model_dump() == plan_file.model_dump()
+
+    text = DEFAULTS_TEXT.replace("  budget:\n", "  on:\n").replace(
+        "policies:\n", "policies:\n  no:\n    reminders: [{before: 1}]\n"
+    )
+    read = read_defaults(write(tmp_path, text, "defaults.yaml"))
+    assert "on" in read["cycles"] and read["policies"]["no"] == {"reminders": [{"before": 1}], "escalation": []}

@@ -13,13 +13,14 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from obligations.cli import app
-from obligations.config.settings import get_settings, load_yaml_defaults
+from obligations.config.settings import get_settings
 from obligations.models.db import session_scope
 from obligations.models.tables import AgencyGroup, AgencyGroupMember, Obligation, Plan
-from obligations.plans.file.apply import apply_draft
-from obligations.plans.file.schema import parse_draft
+from obligations.plans.file.apply import apply_file
+from obligations.plans.file.read import parse_plan_file, read_defaults
+from obligations.plans.importer.agency_codes import UNKNOWN_LEAD, known_from_db
 from obligations.plans.importer.documents import read_blocks
-from obligations.plans.importer.draft import UNKNOWN_LEAD, build_draft, known_from_db
+from obligations.plans.importer.draft import build_draft
 from obligations.plans.importer.parse import parse_blocks, parse_text
 from tests.plan_documents import ARTICLES, SEED_PLAN, cp1258, table_plan_docx
 from tests.test_load import AS_OF, dump
@@ -181,8 +182,8 @@ def test_a_draft_round_trips_through_the_coordinator_file_reader(engine):
     drafted = build_draft(plan, source="plan.docx", today=date(2025, 1, 6), known=known_from_db(engine))
     assert drafted.groups_to_fill  # "Các sở, ban, ngành; ..." is not stored yet
     text = fill_members(drafted.text, ["SO-NGOAI-VU"])
-    defaults = load_yaml_defaults(get_settings().defaults_file)
-    draft = parse_draft(text, source="draft.yaml", defaults=defaults)
+    defaults = read_defaults(get_settings().defaults_file)
+    draft = parse_plan_file(text, source="draft.yaml", defaults=defaults)
     assert draft.plan.code == "3935-kh-ubnd" and draft.plan.number == "3935/KH-UBND"
     # "báo cáo Ủy ban nhân dân tỉnh" is the issuer, "Ủy ban nhân dân tỉnh Đồng Nai": one agency, not two.
     assert draft.plan.issuer == "UBND-TINH-DONG-NAI" and draft.obligations[0].report_to == "UBND-TINH-DONG-NAI"
@@ -190,7 +191,7 @@ def test_a_draft_round_trips_through_the_coordinator_file_reader(engine):
     refs = [o.ref for o in draft.obligations]
     assert refs == ["II.1.1", "II.2.1", "PLI.I.1", "PLI.I.2", "PLI.II.1", "PLI.II.2", "PLI.II.3"]
     with session_scope(engine) as session:
-        summary = apply_draft(session, draft, source="draft.yaml", actor="test", as_of=AS_OF)
+        summary = apply_file(session, draft, source="draft.yaml", actor="test", as_of=AS_OF)
     assert summary.created["obligations"] == 7 and summary.created["groups"] == 1
     assert known_from_db(engine).agency("Sở Văn hóa, Thể thao và Du lịch") == "SO-VAN-HOA-THE-THAO-VA-DU-LICH"
 
@@ -201,7 +202,7 @@ def test_a_task_without_a_lead_gets_a_placeholder_to_replace():
     drafted = build_draft(plan, source="plan.txt", today=date(2026, 1, 1))
     assert drafted.plan_code == "to-chuc-hoi-nghi-2026"
     assert f"lead: {UNKNOWN_LEAD}  # the plan names no lead agency: choose one" in drafted.text
-    draft = parse_draft(drafted.text, defaults=load_yaml_defaults(get_settings().defaults_file))
+    draft = parse_plan_file(drafted.text, defaults=read_defaults(get_settings().defaults_file))
     assert [a.code for a in draft.agencies] == [UNKNOWN_LEAD]
     schedule = draft.obligations[0].schedule
     assert (schedule.due, schedule.inclusive) == (date(2026, 3, 1), False)

@@ -1,4 +1,5 @@
-"""Plan documents read into tasks (plans.documents, plans.parse): the seed plan, Word files, bad input."""
+"""Plan documents read into tasks (plans.importer: documents, parse, header, sections, tables): the seed
+plan, Word files, bad input."""
 
 from __future__ import annotations
 
@@ -14,16 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from obligations.plans.importer.agency_names import is_group_name, split_agencies
 from obligations.plans.importer.documents import Block, DocumentError, read_blocks, read_document
-from obligations.plans.importer.parse import (
-    PlanError,
-    check_plan,
-    is_group_name,
-    parse_blocks,
-    parse_text,
-    read_plan,
-    split_agencies,
-)
+from obligations.plans.importer.parse import PlanError, check_plan, parse_blocks, parse_text, read_plan
 from tests.plan_documents import (
     APPENDIX_ROWS,
     ARTICLES,

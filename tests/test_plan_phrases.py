@@ -1,4 +1,4 @@
-"""Deadline phrases read into deadlines (plans.phrases): pure, no database."""
+"""Deadline phrases read into deadlines (plans.importer.phrases): pure, no database."""
 
 from __future__ import annotations
 
