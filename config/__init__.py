@@ -1,5 +1,6 @@
-"""Settings and the default policies, cycles and calendar overrides shipped as YAML."""
+"""Settings, and the default policies, cycles and calendar overrides shipped as YAML (read and checked by
+``obligations.plans.file.read``)."""
 
-from obligations.config.settings import Settings, get_settings, load_yaml_defaults
+from obligations.config.settings import Settings, get_settings
 
-__all__ = ["Settings", "get_settings", "load_yaml_defaults"]
+__all__ = ["Settings", "get_settings"]

@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, time
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -32,6 +30,8 @@ class Settings(BaseSettings):
     office_start: time = time(8, 0)
     office_end: time = time(17, 0)
     horizon_days: int = Field(default=60, ge=1, description="How far ahead occurrences are created.")
+    # Read and checked by obligations.plans.file.read (read_defaults, read_calendar), with the line of any
+    # problem: they share the coordinator's file's schema, which config (the bottom layer) cannot import.
     defaults_file: Path = CONFIG_DIR / "defaults.yaml"
     calendar_file: Path = CONFIG_DIR / "calendar.yaml"
     # Apprise URLs, one per channel; the recipient's address is added at send time. They hold
@@ -52,7 +52,6 @@ class Settings(BaseSettings):
     zalo_token_store: Path = Path("var/zalo-tokens.json")
     # ZNS sends only templates approved by Zalo: message kind -> template id.
     zns_templates: dict[str, str] = Field(default_factory=dict)
-    mail_from: str = "nhacviec@example.org"
     # Link to act on an occurrence: {base}/occurrences/{id}; the web dashboard signs it.
     public_base_url: str | None = None
     dispatch_batch: int = Field(default=500, ge=1)
@@ -95,15 +94,3 @@ def settings_in_force(settings: Settings) -> Iterator[Settings]:
     finally:
         _chosen = previous
 
-
-def load_yaml_defaults(path: Path) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
-
-
-def calendar_overrides(settings: Settings) -> tuple[set[date], set[date]]:
-    """Days off and make-up working days declared in the calendar file."""
-    data = load_yaml_defaults(settings.calendar_file)
-    days_off = {d for days in (data.get("days_off") or {}).values() for d in days or []}
-    working = {d for days in (data.get("working_days") or {}).values() for d in days or []}
-    return days_off, working

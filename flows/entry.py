@@ -145,15 +145,15 @@ def act(name: str, occurrence_id: int, *, as_of: datetime, actor: str, **fields:
 
 def load_plan_file(path: Path, *, as_of: datetime, actor: str, defaults: dict | None = None):
     """Migrate the database if needed, then load the coordinator's file in one transaction."""
-    from obligations.config.settings import load_yaml_defaults
     from obligations.plans.file.apply import load_file
+    from obligations.plans.file.read import read_defaults
 
     settings = get_settings()
     engine = create_db_engine(settings.database_url)
     try:
         upgrade(engine)
         if defaults is None:
-            defaults = load_yaml_defaults(settings.defaults_file)
+            defaults = read_defaults(settings.defaults_file)
         return load_file(engine, path, defaults=defaults, actor=actor, as_of=as_of)
     finally:
         engine.dispose()
@@ -198,12 +198,11 @@ def draft_plan(file: Path, *, today: date, code: str | None, known) -> Any:
 
 def load_draft(draft_text: str, *, source: str, as_of: datetime, actor: str):
     """Check a drafted file and write it in one transaction (raises ``DraftError``, nothing written)."""
-    from obligations.config.settings import load_yaml_defaults
     from obligations.plans.file.apply import apply_file
-    from obligations.plans.file.read import parse_plan_file
+    from obligations.plans.file.read import parse_plan_file, read_defaults
 
     settings = get_settings()
-    defaults = load_yaml_defaults(settings.defaults_file)
+    defaults = read_defaults(settings.defaults_file)
     checked = parse_plan_file(draft_text, source=f"{source} (bản nháp)", defaults=defaults)
     engine = create_db_engine(settings.database_url)
     try:

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from obligations.config.settings import Settings, calendar_overrides, load_yaml_defaults
+from obligations.config.settings import Settings
 from obligations.models.tables import Plan, PolicyRow
+from obligations.plans.file.read import read_calendar, read_defaults
 from obligations.rules.calendar import WorkCalendar, require_aware
 from obligations.rules.ladder import Policy
 from obligations.rules.schedule import Cycle
@@ -23,8 +24,8 @@ class Runtime:
     _policies: dict[int | None, Policy] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        self.defaults = load_yaml_defaults(self.settings.defaults_file)
-        self._days_off, self._working_days = calendar_overrides(self.settings)
+        self.defaults = read_defaults(self.settings.defaults_file)
+        self._days_off, self._working_days = read_calendar(self.settings.calendar_file)
         checkin = self.defaults.get("continuous_checkin") or {}
         self.default_checkin = Cycle(checkin.get("rrule", "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
                                      bool(checkin.get("inclusive", True)))
