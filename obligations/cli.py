@@ -20,13 +20,14 @@ from obligations.flows.actions import ActionError
 from obligations.flows.entry import ACTIONS, Action, ActionField
 from obligations.plan_cli import plan_app
 from obligations.rules.status import SHORT_LABELS_VI, Status
-from obligations.terminal import Actor, AsOf, err, fail, not_loaded, out, parse_as_of, parse_day
+from obligations.terminal import Actor, AsOf, FriendlyErrors, err, fail, not_loaded, out, parse_as_of, parse_day
 
 app = typer.Typer(
     help="Theo dõi nhiệm vụ của kế hoạch: nhắc việc và đôn đốc theo hạn. "
     "Tracks the obligations of a government plan and sends reminders and escalations.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=FriendlyErrors,
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -42,6 +43,7 @@ def main(
         str | None, typer.Option("--database-url", envvar="OBLIGATIONS_DATABASE_URL",
                                  help="SQLAlchemy URL (default: SQLite file var/obligations.db).")
     ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False,
 ) -> None:
     if database_url:
         ctx.with_resource(settings_in_force(get_settings().model_copy(update={"database_url": database_url})))
@@ -64,12 +66,12 @@ def load(
     actor: Actor = "cli",
 ) -> None:
     """Load agencies, groups, contacts, policies, a plan and its obligations: all or nothing."""
-    from obligations.plans.file.errors import FileError as DraftError
+    from obligations.plans.file.errors import FileError
 
     moment = parse_as_of(as_of)
     try:
         summary = entry.load_plan_file(file, as_of=moment, actor=actor)
-    except DraftError as exc:
+    except FileError as exc:
         raise not_loaded(file, exc) from None
     out.print(str(summary))
 
@@ -269,14 +271,14 @@ def demo(
 ) -> None:
     """A fresh SQLite database, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed; prints the results."""
     from obligations.flows.demo import run_demo
-    from obligations.plans.file.errors import FileError as DraftError
+    from obligations.plans.file.errors import FileError
 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     started = clock.monotonic()
     try:
         result = run_demo(example, first, last, replay=_replay_with_progress,
                           on_loaded=lambda summary: out.print(f"[bold]Đã nạp[/] {example.name}: {summary}"))
-    except DraftError as exc:
+    except FileError as exc:
         err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         raise fail(f"{example}: không nạp được") from None
     table = status_table("Kỳ thực hiện theo năm (theo hạn) và tin nhắn đã gửi", "Năm", {})

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
+import typer.core
 from rich.console import Console
 
 out = Console()
@@ -47,3 +49,48 @@ def parse_day(value: str, option: str) -> date:
 def not_loaded(file: Path, exc: Exception) -> typer.Exit:
     err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
     return fail(f"{file}: không nạp được, cơ sở dữ liệu không thay đổi (nothing was written)")
+
+
+# Exit codes: 2 the input was wrong, 3 the database cannot be used, 1 anything unforeseen.
+BAD_INPUT, DATABASE_UNAVAILABLE, UNFORESEEN = 2, 3, 1
+
+
+def _database_problem(exc: BaseException) -> str | None:
+    """What to tell the user when ``exc`` means the database cannot be used, else None."""
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+    from obligations.config.settings import get_settings
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""
+    missing = ("no such table", "does not exist", "undefinedtable")
+    if isinstance(exc, (OperationalError, ProgrammingError)) and any(m in detail.lower() for m in missing):
+        return f"cơ sở dữ liệu chưa có bảng ({detail}); chạy `obligations db upgrade` trước"
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        from sqlalchemy.engine import make_url
+
+        where = make_url(get_settings().database_url).render_as_string(hide_password=True)
+        return f"không dùng được cơ sở dữ liệu {where}: {detail}"
+    return None
+
+
+class FriendlyErrors(typer.core.TyperGroup):
+    """Every command's failure as one line in the user's language; ``--debug`` shows the traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            problem = _database_problem(exc)
+            if problem is not None:
+                raise fail(problem, DATABASE_UNAVAILABLE) from None
+            raise fail(
+                f"lỗi không lường trước ({exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                "chạy lại với --debug để xem chi tiết",
+                UNFORESEEN,
+            ) from None

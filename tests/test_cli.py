@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,29 @@ def test_sweep_and_dispatch_as_flows(prefect_harness, sqlite_url, tmp_path):
     sent = json.loads(run("dispatch", "--as-of", "2017-11-30T08:00+07:00").stdout)
     assert sent["sent"] == sum(swept["by_kind"].values())
     assert len(list((tmp_path / "maildir" / "new").iterdir())) == sent["sent"]
+
+
+def test_an_unreachable_database_is_one_line_and_exit_3():
+    """A port nothing listens on: no traceback, the password masked, exit code 3."""
+    with socket.socket() as probe:  # a free port, closed again: connections to it are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql+psycopg://postgres:s3cret@127.0.0.1:{port}/test"
+    result = runner.invoke(app, ["--database-url", url, "status"])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output and "s3cret" not in result.output
+    assert result.output.count("\n") <= 2 and "không dùng được cơ sở dữ liệu" in result.output
+
+
+def test_a_database_without_tables_says_to_upgrade(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = runner.invoke(app, ["--database-url", url, "status"])
+    assert result.exit_code == 3
+    assert "obligations db upgrade" in result.output and "Traceback" not in result.output
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = runner.invoke(app, ["--debug", "--database-url", url, "status"])
+    assert result.exit_code == 1 and result.exception is not None
+    assert "no such table" in str(result.exception)
