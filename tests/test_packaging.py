@@ -25,6 +25,14 @@ def _source_tree(target: Path) -> Path:
     return target
 
 
+def _modules_of_the_tree() -> set[str]:
+    """Every module of the product, by its path inside the wheel (the packages map under obligations/)."""
+    found = {f"obligations/{p.relative_to(ROOT / 'obligations')}" for p in (ROOT / "obligations").rglob("*.py")}
+    for folder in ("config", "rules", "models", "plans", "flows", "notifications"):
+        found |= {f"obligations/{p.relative_to(ROOT)}" for p in (ROOT / folder).rglob("*.py")}
+    return {name for name in found if "__pycache__" not in name}
+
+
 def test_wheel_holds_only_the_obligations_root(tmp_path):
     source = _source_tree(tmp_path / "src")
     done = subprocess.run(
@@ -35,6 +43,7 @@ def test_wheel_holds_only_the_obligations_root(tmp_path):
     [wheel] = (tmp_path / "dist").glob("obligations-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {"obligations", wheel.name.split("-py3")[0] + ".dist-info"}
+    assert _modules_of_the_tree() - set(names) == set(), "modules of the source tree missing from the wheel"
     for needed in (
         "obligations/cli.py",
         "obligations/flows/sweep.py",
