@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from obligations.flows.runtime import Runtime, check_as_of
+from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.outbox import NotificationKind, NotificationStatus, event_step
 from obligations.models.queries import insert_ignoring_duplicates
@@ -25,6 +25,7 @@ from obligations.models.tables import (
     Plan,
     Submission,
 )
+from obligations.rules.calendar import require_aware
 from obligations.rules.ladder import reminder_window_opens
 from obligations.rules.status import OPEN, Status, done_status, open_status
 
@@ -71,7 +72,7 @@ def _require_open(occurrence: Occurrence, verb: str) -> None:
 
 
 def submit(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None) -> Submission:
-    check_as_of(as_of)
+    require_aware(as_of)
     occurrence = _occurrence(session, occurrence_id)
     _require_open(occurrence, "nộp báo cáo")
     submission = Submission(occurrence_id=occurrence.id, submitted_at=as_of, submitted_by=actor, note=note)
@@ -86,7 +87,7 @@ def submit(session: Session, occurrence_id: int, *, as_of: datetime, actor: str,
 
 
 def accept(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None) -> Status:
-    check_as_of(as_of)
+    require_aware(as_of)
     occurrence = _occurrence(session, occurrence_id)
     submission = _pending_submission(session, occurrence)
     submission.state, submission.decided_at, submission.decided_by = "accepted", as_of, actor
@@ -113,7 +114,7 @@ def _reopen(session: Session, rt: Runtime, occurrence: Occurrence, as_of: dateti
 def return_submission(
     session: Session, rt: Runtime, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None
 ) -> Status:
-    check_as_of(as_of)
+    require_aware(as_of)
     occurrence = _occurrence(session, occurrence_id)
     submission = _pending_submission(session, occurrence)
     submission.state, submission.decided_at, submission.decided_by = "returned", as_of, actor
@@ -130,7 +131,7 @@ def extend(
     reason: str | None = None,
 ) -> Extension:
     """Grant time until the end of ``until`` (moved off a day off like any deadline)."""
-    check_as_of(as_of)
+    require_aware(as_of)
     occurrence = _occurrence(session, occurrence_id)
     _require_open(occurrence, "gia hạn")
     obligation = session.get(Obligation, occurrence.obligation_id)
@@ -154,7 +155,7 @@ def extend(
 
 
 def waive(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, reason: str) -> None:
-    check_as_of(as_of)
+    require_aware(as_of)
     if not reason.strip():
         raise ActionError("cần ghi lý do miễn thực hiện (a reason is required)")
     occurrence = _occurrence(session, occurrence_id)
@@ -172,7 +173,7 @@ def raise_blocker(
     session: Session, rt: Runtime, occurrence_id: int, *, as_of: datetime, actor: str, text: str
 ) -> Blocker:
     """Record a blocker and tell the plan's coordinator, who may advise or grant an extension."""
-    check_as_of(as_of)
+    require_aware(as_of)
     if not text.strip():
         raise ActionError("cần mô tả vướng mắc (the blocker needs a description)")
     occurrence = _occurrence(session, occurrence_id)

@@ -10,12 +10,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from obligations.flows.report import OccurrenceView, occurrences_at
-from obligations.flows.runtime import Runtime, check_as_of
+from obligations.flows.runtime import Runtime
 from obligations.models.contacts import preferred_channel
 from obligations.models.db import session_scope
 from obligations.models.outbox import NotificationKind, NotificationStatus, digest_step, outbox_row
 from obligations.models.queries import insert_ignoring_duplicates
 from obligations.models.tables import Agency, Contact, Notification, Plan
+from obligations.rules.calendar import require_aware
 from obligations.rules.status import Status
 
 ITEMS_PER_AGENCY = 5
@@ -83,7 +84,7 @@ def _audiences(session: Session, plan: Plan, rows: list[dict]) -> list[tuple[Con
 
 def queue_digest(session: Session, rt: Runtime, as_of: datetime) -> int:
     """Write this week's digests to the outbox (once a week per person and plan); returns how many are new."""
-    check_as_of(as_of)
+    require_aware(as_of)
     today = rt.calendar().local_date(as_of)
     plans = session.scalars(select(Plan).where(Plan.start <= today, Plan.end >= today - timedelta(days=90))).all()
     week_ago = as_of - timedelta(days=7)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from obligations.flows.runtime import Runtime, check_as_of
+from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients, address, reachable_channels
 from obligations.models.db import session_scope
 from obligations.models.outbox import (
@@ -50,7 +50,7 @@ from obligations.notifications.links import action_link
 from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
 from obligations.notifications.render import render
 from obligations.notifications.send import Message, RateLimiter, Sender, SendResult, send_with_apprise
-from obligations.rules.calendar import WorkCalendar
+from obligations.rules.calendar import WorkCalendar, require_aware
 from obligations.rules.status import OPEN, Status
 
 # Rows written during a batch (fallbacks, notices), counted beside the statuses and verdicts.
@@ -290,7 +290,7 @@ def dispatch_batch(session: Session, rt: Runtime, as_of: datetime, *, limit: int
 
 
 def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = send_with_apprise) -> Counter:
-    check_as_of(as_of)
+    require_aware(as_of)
     seed_zalo_tokens(rt.settings)
     total: Counter = Counter()
     batch = rt.settings.dispatch_batch

@@ -197,7 +197,7 @@ def draft_plan(file: Path, *, today: date, code: str | None, known) -> Any:
 
 
 def load_draft(draft_text: str, *, source: str, as_of: datetime, actor: str):
-    """Check a drafted file and write it in one transaction (raises ``DraftError``, nothing written)."""
+    """Check a drafted file and write it in one transaction (raises ``FileError``, nothing written)."""
     from obligations.plans.file.apply import apply_file
     from obligations.plans.file.read import parse_plan_file, read_defaults
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -11,7 +10,7 @@ from sqlmodel import Session
 from obligations.config.settings import Settings
 from obligations.models.tables import Plan, PolicyRow
 from obligations.plans.file.read import read_calendar, read_defaults
-from obligations.rules.calendar import WorkCalendar, require_aware
+from obligations.rules.calendar import WorkCalendar
 from obligations.rules.ladder import Policy
 from obligations.rules.schedule import Cycle
 
@@ -61,8 +60,3 @@ class Runtime:
         if not ids:
             return {}
         return {p.id: p for p in session.scalars(select(Plan).where(Plan.id.in_(ids)))}
-
-
-def check_as_of(as_of: datetime) -> datetime:
-    """Every entry point takes the clock as input; a naive time would be read in the wrong zone."""
-    return require_aware(as_of)

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from obligations.flows.runtime import Runtime, check_as_of
+from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.db import session_scope
 from obligations.models.outbox import NotificationStatus, outbox_row
 from obligations.models.queries import due_occurrences, insert_ignoring_duplicates
 from obligations.models.tables import AgencyGroupMember, Notification, Obligation, Occurrence
+from obligations.rules.calendar import require_aware
 from obligations.rules.ladder import Step, catch_up, reminder_window_opens
 from obligations.rules.schedule import Schedule, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
@@ -194,7 +195,7 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
 
 def sweep(engine: Engine, rt: Runtime, as_of: datetime, *, batch: int = 1000) -> SweepStats:
     """Materialise, then advance due occurrences batch by batch, each batch its own transaction."""
-    check_as_of(as_of)
+    require_aware(as_of)
     stats = SweepStats()
     with session_scope(engine) as session:
         stats.occurrences_created = materialise(session, rt, as_of)

@@ -127,7 +127,7 @@ def plan_apply(
     actor: Actor = "cli",
 ) -> None:
     """Draft a plan document and load the draft in one transaction, after a confirmation: all or nothing."""
-    from obligations.plans.file.errors import FileError as DraftError
+    from obligations.plans.file.errors import FileError
 
     moment = parse_as_of(as_of)
     draft = _draft(file, moment, code)
@@ -143,6 +143,6 @@ def plan_apply(
         raise typer.Exit(1)
     try:
         summary = entry.load_draft(draft.text, source=file.name, as_of=moment, actor=actor)
-    except DraftError as exc:
+    except FileError as exc:
         raise not_loaded(file, exc) from None
     out.print(str(summary), highlight=False, soft_wrap=True)

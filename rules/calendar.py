@@ -16,8 +16,11 @@ class NaiveDatetimeError(ValueError):
 
 
 def require_aware(instant: datetime) -> datetime:
+    """Every entry point takes the clock as input; a naive time would be read in the wrong zone."""
+    if not isinstance(instant, datetime):
+        raise NaiveDatetimeError(f"expected a timezone-aware datetime (ISO 8601 with an offset), got {instant!r}")
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise NaiveDatetimeError(f"{instant.isoformat()} has no UTC offset")
+        raise NaiveDatetimeError(f"{instant.isoformat()} has no UTC offset (a timezone-aware datetime is needed)")
     return instant
 
 

@@ -27,6 +27,7 @@ from obligations.plans.file.plan_rows import write_obligations, write_plan, writ
 from obligations.plans.file.read import read_plan_file
 from obligations.plans.file.resolve import Stored, resolve, rows_where_in
 from obligations.plans.file.schema import PlanFile
+from obligations.rules.calendar import require_aware
 
 __all__ = ["KINDS", "ApplySummary", "Loader", "apply_file", "load_file"]
 
@@ -82,7 +83,7 @@ def load_file(
     engine: Engine, path: Path, *, defaults: dict[str, Any], actor: str = "cli", as_of: datetime
 ) -> ApplySummary:
     """Read, check and apply a coordinator's file in one transaction: on any error nothing is written."""
-    _require_aware(as_of)
+    require_aware(as_of)
     path = Path(path)
     plan_file = read_plan_file(path, defaults=defaults)
     with session_scope(engine) as session:
@@ -104,7 +105,7 @@ def apply_file(
     ``defaults``, by default the ones the file was read with); otherwise FileError names their lines
     and nothing has been written yet.
     """
-    as_of = _require_aware(as_of).astimezone(UTC)
+    as_of = require_aware(as_of).astimezone(UTC)
     stored = resolve(session, plan_file, plan_file.defaults if defaults is None else defaults)
     loader = Loader(session, plan_file, stored, as_of)
     plan_id = loader.write()
@@ -120,12 +121,6 @@ def apply_file(
     )
     session.flush()
     return loader.summary
-
-
-def _require_aware(as_of: datetime) -> datetime:
-    if not isinstance(as_of, datetime) or as_of.tzinfo is None or as_of.utcoffset() is None:
-        raise ValueError(f"as_of must be a timezone-aware datetime (ISO 8601 with an offset), got {as_of!r}")
-    return as_of
 
 
 class Loader:
