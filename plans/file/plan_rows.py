@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlalchemy import select
 
 from obligations.models.tables import Obligation, ObligationSupport, Plan, Provision
 from obligations.plans.file.resolve import rows_where_in
@@ -109,7 +109,7 @@ def _values(loader: Loader, spec: ObligationSpec) -> dict[str, Any]:
 def write_obligations(loader: Loader, plan: Plan) -> None:
     """The file's obligations and their supporting agencies; those whose dates change are expanded again."""
     s = loader.session
-    rows = {o.ref: o for o in s.exec(select(Obligation).where(Obligation.plan_id == plan.id))}
+    rows = {o.ref: o for o in s.scalars(select(Obligation).where(Obligation.plan_id == plan.id))}
     supports: dict[int, set[int]] = {}
     for link in rows_where_in(s, ObligationSupport, ObligationSupport.obligation_id, [o.id for o in rows.values()]):
         supports.setdefault(link.obligation_id, set()).add(link.agency_id)
@@ -168,10 +168,10 @@ def _dependents(loader: Loader, plan: Plan) -> list[Obligation]:
     s = loader.session
     others: list[Obligation] = []
     if loader.plan_period_changed:
-        others.extend(s.exec(select(Obligation).where(Obligation.plan_id == plan.id)))
+        others.extend(s.scalars(select(Obligation).where(Obligation.plan_id == plan.id)))
     elif loader.changed_cycles:
         others.extend(
-            s.exec(
+            s.scalars(
                 select(Obligation).where(
                     Obligation.plan_id == plan.id,
                     Obligation.schedule_kind == "cycle",

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
 
 from obligations.models.tables import Agency, AgencyGroup, Plan, PolicyRow, Provision
 from obligations.plans.file.errors import FieldPath, FileError, cap
@@ -32,7 +33,7 @@ def rows_where_in(session: Session, model: type[SQLModel], column: Any, values: 
     """The rows whose ``column`` is one of ``values``, asked in chunks (a bound parameter each)."""
     rows = []
     for chunk in _chunks(values):
-        rows.extend(session.exec(select(model).where(column.in_(chunk))).all())
+        rows.extend(session.scalars(select(model).where(column.in_(chunk))).all())
     return rows
 
 
@@ -162,10 +163,10 @@ def _policies(
 def _provisions(session: Session, plan_file: PlanFile, stored: Stored) -> list[tuple[FieldPath, str]]:
     """Provisions named explicitly must be in the file or already stored for this plan."""
     f = plan_file
-    stored.plan = session.exec(select(Plan).where(Plan.code == f.plan.code)).first()
+    stored.plan = session.scalars(select(Plan).where(Plan.code == f.plan.code)).first()
     if stored.plan is not None:
         stored.provisions = {
-            p.ref: p for p in session.exec(select(Provision).where(Provision.plan_id == stored.plan.id))
+            p.ref: p for p in session.scalars(select(Provision).where(Provision.plan_id == stored.plan.id))
         }
     file_refs = {p.ref for p in f.provisions}
     return [

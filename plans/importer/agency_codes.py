@@ -67,13 +67,14 @@ class KnownAgencies:
 
 def known_from_db(engine) -> KnownAgencies:
     """The agencies and groups stored in the database behind ``engine``."""
-    from sqlmodel import Session, select
+    from sqlalchemy import select
+    from sqlmodel import Session
 
     from obligations.models.tables import Agency, AgencyGroup
 
     with Session(engine) as session:
-        agencies = {a.code: a.name for a in session.exec(select(Agency))}
-        groups = {g.code: g.name for g in session.exec(select(AgencyGroup))}
+        agencies = {a.code: a.name for a in session.scalars(select(Agency))}
+        groups = {g.code: g.name for g in session.scalars(select(AgencyGroup))}
     return KnownAgencies(agencies=agencies, groups=groups)
 
 
