@@ -207,82 +207,95 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
 def build_world(engine: Engine, rt: Runtime, provinces: int) -> None:
     """Agencies, groups, contacts, policies, plans, provisions and obligations, written with executemany."""
     codes = [f"P{p:02d}" for p in range(1, provinces + 1)]
+    names = {code: PROVINCE_NAMES[n % len(PROVINCE_NAMES)] + ("" if n < len(PROVINCE_NAMES) else f" {n}")
+             for n, code in enumerate(codes)}
     with session_scope(engine) as session:
         _insert(session, PolicyRow, [
             {"code": name, "definition": rt.defaults["policies"][name]} for name in ("default", "checkin")
         ])
-        policies = dict(session.execute(select(PolicyRow.code, PolicyRow.id)).all())
-        names = {code: PROVINCE_NAMES[n % len(PROVINCE_NAMES)] + ("" if n < len(PROVINCE_NAMES) else f" {n}")
-                 for n, code in enumerate(codes)}
-        _insert(session, Agency, [
-            {"code": f"{p}-UBND-TINH", "name": f"Ủy ban nhân dân tỉnh {names[p]}", "parent_id": None} for p in codes
-        ])
-        tops = dict(session.execute(select(Agency.code, Agency.id)).all())
-        _insert(session, Agency, [
-            {"code": f"{p}-{code}", "name": f"{name} tỉnh {names[p]}", "parent_id": tops[f"{p}-UBND-TINH"]}
-            for p in codes for code, name in [("SNGV", "Sở Ngoại vụ"), *DEPARTMENTS]
-        ])
-        agencies = dict(session.execute(select(Agency.code, Agency.id)).all())
-        log(f"  {len(agencies)} agencies")
+        ids = _build_agencies(session, codes, names)
+        _build_contacts(session, codes, ids["agency"])
+        ids["policy"] = dict(session.execute(select(PolicyRow.code, PolicyRow.id)).all())
+        _build_plans(session, codes, names, ids)
 
-        _insert(session, AgencyGroup, [
-            {"code": f"{p}-SBN", "name": f"Các sở, ban, ngành; UBND các huyện, thị xã, thành phố tỉnh {names[p]}"}
-            for p in codes
-        ])
-        groups = dict(session.execute(select(AgencyGroup.code, AgencyGroup.id)).all())
-        _insert(session, AgencyGroupMember, [
-            {"group_id": groups[f"{p}-SBN"], "agency_id": agencies[f"{p}-{code}"]}
-            for p in codes for code, _ in DEPARTMENTS[:20]
-        ])
 
-        contacts = []
-        for p in codes:
-            for n, code in enumerate(["UBND-TINH", "SNGV", *(c for c, _ in DEPARTMENTS)]):
-                roles = ["focal_point", "manager"] + (["coordinator"] if code == "SNGV" else [])
-                for role in roles:
-                    uid = len(contacts)
-                    zalo = n % 3 == 0  # a third of the contacts prefer Zalo
-                    contacts.append({
-                        "agency_id": agencies[f"{p}-{code}"], "name": f"{role} {p}-{code}", "role": role,
-                        "email": f"{role}.{p}-{code}@example.org".lower(),
-                        "zalo_user_id": f"{4_000_000_000 + uid}" if zalo else None, "phone": None,
-                        "channels": ["zalo", "email"] if zalo else ["email"], "language": "vi", "active": True,
-                    })
-        _insert(session, Contact, contacts)
-        log(f"  {len(contacts)} contacts, {len(groups)} groups of 20")
+def _build_agencies(session: Session, codes: list[str], names: dict[str, str]) -> dict[str, dict]:
+    """Each province's People's Committee, its departments under it, and the group of 20 of them."""
+    _insert(session, Agency, [
+        {"code": f"{p}-UBND-TINH", "name": f"Ủy ban nhân dân tỉnh {names[p]}", "parent_id": None} for p in codes
+    ])
+    tops = dict(session.execute(select(Agency.code, Agency.id)).all())
+    _insert(session, Agency, [
+        {"code": f"{p}-{code}", "name": f"{name} tỉnh {names[p]}", "parent_id": tops[f"{p}-UBND-TINH"]}
+        for p in codes for code, name in [("SNGV", "Sở Ngoại vụ"), *DEPARTMENTS]
+    ])
+    agencies = dict(session.execute(select(Agency.code, Agency.id)).all())
+    log(f"  {len(agencies)} agencies")
+    _insert(session, AgencyGroup, [
+        {"code": f"{p}-SBN", "name": f"Các sở, ban, ngành; UBND các huyện, thị xã, thành phố tỉnh {names[p]}"}
+        for p in codes
+    ])
+    groups = dict(session.execute(select(AgencyGroup.code, AgencyGroup.id)).all())
+    _insert(session, AgencyGroupMember, [
+        {"group_id": groups[f"{p}-SBN"], "agency_id": agencies[f"{p}-{code}"]}
+        for p in codes for code, _ in DEPARTMENTS[:20]
+    ])
+    log(f"  {len(groups)} groups of 20")
+    return {"top": tops, "agency": agencies, "group": groups}
 
-        _insert(session, Plan, [
-            {"code": f"{p}-dnnd-2017-2020", "title": f"Kế hoạch triển khai công tác đối ngoại nhân dân tỉnh "
-                                                      f"{names[p]} giai đoạn 2017-2020",
-             "number": f"{100 + n}/KH-UBND", "issuer_id": tops[f"{p}-UBND-TINH"], "zone": ZONE,
-             "start": PLAN_START, "end": PLAN_END, "coordinator_id": agencies[f"{p}-SNGV"],
-             "manager_id": tops[f"{p}-UBND-TINH"], "cycles": {}, "created_at": EPOCH}
-            for n, p in enumerate(codes)
-        ])
-        plans = dict(session.execute(select(Plan.code, Plan.id)).all())
-        plan_of = {p: plans[f"{p}-dnnd-2017-2020"] for p in codes}
-        _insert(session, Provision, [
-            {"plan_id": plan_of[p], "ref": s.ref, "title": s.title, "text": f"{s.title}: {s.phrase}"}
-            for p in codes for s in SPECS
-        ])
-        provisions = {(plan_id, ref): pid for plan_id, ref, pid in
-                      session.execute(select(Provision.plan_id, Provision.ref, Provision.id))}
-        obligations = []
-        for p in codes:
-            for s in SPECS:
-                obligations.append({
-                    "plan_id": plan_of[p], "provision_id": provisions[(plan_of[p], s.ref)], "ref": s.ref,
-                    "title": s.title, "text": f"{s.title}: {s.phrase}",
-                    "lead_agency_id": None if s.lead == GROUP else agencies[f"{p}-{s.lead}"],
-                    "lead_group_id": groups[f"{p}-SBN"] if s.lead == GROUP else None,
-                    "report_to_id": agencies[f"{p}-SNGV"], "schedule_kind": s.kind, "due": s.due,
-                    "rrule": s.rrule, "inclusive": s.inclusive, "phrase": s.phrase, "cycle": s.cycle,
-                    "checkin_rrule": None, "policy_id": policies[s.policy], "active": True,
-                    # Set to EPOCH province by province below, so materialise can report progress.
-                    "expanded_through": None, "next_expand_at": None,
+
+def _build_contacts(session: Session, codes: list[str], agencies: dict[str, int]) -> None:
+    contacts = []
+    for p in codes:
+        for n, code in enumerate(["UBND-TINH", "SNGV", *(c for c, _ in DEPARTMENTS)]):
+            roles = ["focal_point", "manager"] + (["coordinator"] if code == "SNGV" else [])
+            for role in roles:
+                uid = len(contacts)
+                zalo = n % 3 == 0  # a third of the contacts prefer Zalo
+                contacts.append({
+                    "agency_id": agencies[f"{p}-{code}"], "name": f"{role} {p}-{code}", "role": role,
+                    "email": f"{role}.{p}-{code}@example.org".lower(),
+                    "zalo_user_id": f"{4_000_000_000 + uid}" if zalo else None, "phone": None,
+                    "channels": ["zalo", "email"] if zalo else ["email"], "language": "vi", "active": True,
                 })
-        _insert(session, Obligation, obligations)
-        log(f"  {len(plans)} plans, {len(obligations)} obligations")
+    _insert(session, Contact, contacts)
+    log(f"  {len(contacts)} contacts")
+
+
+def _build_plans(session: Session, codes: list[str], names: dict[str, str], ids: dict[str, dict]) -> None:
+    tops, agencies, groups, policies = ids["top"], ids["agency"], ids["group"], ids["policy"]
+    _insert(session, Plan, [
+        {"code": f"{p}-dnnd-2017-2020", "title": f"Kế hoạch triển khai công tác đối ngoại nhân dân tỉnh "
+                                                  f"{names[p]} giai đoạn 2017-2020",
+         "number": f"{100 + n}/KH-UBND", "issuer_id": tops[f"{p}-UBND-TINH"], "zone": ZONE,
+         "start": PLAN_START, "end": PLAN_END, "coordinator_id": agencies[f"{p}-SNGV"],
+         "manager_id": tops[f"{p}-UBND-TINH"], "cycles": {}, "created_at": EPOCH}
+        for n, p in enumerate(codes)
+    ])
+    plans = dict(session.execute(select(Plan.code, Plan.id)).all())
+    plan_of = {p: plans[f"{p}-dnnd-2017-2020"] for p in codes}
+    _insert(session, Provision, [
+        {"plan_id": plan_of[p], "ref": s.ref, "title": s.title, "text": f"{s.title}: {s.phrase}"}
+        for p in codes for s in SPECS
+    ])
+    provisions = {(plan_id, ref): pid for plan_id, ref, pid in
+                  session.execute(select(Provision.plan_id, Provision.ref, Provision.id))}
+    obligations = [
+        {
+            "plan_id": plan_of[p], "provision_id": provisions[(plan_of[p], s.ref)], "ref": s.ref,
+            "title": s.title, "text": f"{s.title}: {s.phrase}",
+            "lead_agency_id": None if s.lead == GROUP else agencies[f"{p}-{s.lead}"],
+            "lead_group_id": groups[f"{p}-SBN"] if s.lead == GROUP else None,
+            "report_to_id": agencies[f"{p}-SNGV"], "schedule_kind": s.kind, "due": s.due,
+            "rrule": s.rrule, "inclusive": s.inclusive, "phrase": s.phrase, "cycle": s.cycle,
+            "checkin_rrule": None, "policy_id": policies[s.policy], "active": True,
+            # Set to EPOCH province by province below, so materialise can report progress.
+            "expanded_through": None, "next_expand_at": None,
+        }
+        for p in codes for s in SPECS
+    ]
+    _insert(session, Obligation, obligations)
+    log(f"  {len(plans)} plans, {len(obligations)} obligations")
 
 
 def materialise_everything(engine: Engine, rt: Runtime) -> int:
