@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -38,6 +39,18 @@ def test_sweep_then_dispatch_flows(prefect_harness, env):
     sent = dispatch_flow(as_of=vn(2017, 11, 30, 8))
     assert sent == {"sent": 3}
     assert len(list((maildir / "new").iterdir())) == 3
+
+
+def test_no_flow_run_stored_by_prefect_holds_the_database_url(prefect_harness, env):
+    from prefect.client.orchestration import get_client
+
+    url, engine, maildir = env
+    sweep_flow(as_of=vn(2017, 11, 30, 8))
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+    assert runs, "the flow run was recorded"
+    stored = json.dumps([run.model_dump(mode="json") for run in runs])
+    assert url not in stored and "sqlite://" not in stored
 
 
 def test_combined_flow(prefect_harness, env):
