@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from obligations.rules.calendar import WorkCalendar
+from obligations.rules.limits import MAX_WORKING_DAYS
 
 ROLES: tuple[str, ...] = ("focal_point", "manager", "coordinator", "plan_manager")
 
@@ -43,22 +44,28 @@ class Policy:
                 EscalationStep(int(e["after"]), str(e.get("notify", "focal_point")), e.get("repeat"))
                 for e in data.get("escalation") or []
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise PolicyError(f"malformed policy: {exc}") from exc
         policy = cls(reminders, tuple(sorted(escalation, key=lambda e: e.after)))
         policy.check()
         return policy
 
     def check(self) -> None:
-        if any(r < 0 for r in self.reminders):
-            raise PolicyError("reminders need `before` >= 0 working days")
+        """Refuse a policy the calendar cannot count: a stored one too (a row written by hand, or before
+        the file had bounds), since a step a million working days away overflows every sweep."""
+        if any(not 0 <= r <= MAX_WORKING_DAYS for r in self.reminders):
+            raise PolicyError(f"reminders need `before` from 0 to {MAX_WORKING_DAYS} working days")
         for step in self.escalation:
-            if step.after < 1:
-                raise PolicyError("escalation steps need `after` >= 1 working day")
+            if not 1 <= step.after <= MAX_WORKING_DAYS:
+                raise PolicyError(f"escalation steps need `after` from 1 to {MAX_WORKING_DAYS} working days")
             if step.notify not in ROLES:
                 raise PolicyError(f"unknown role {step.notify!r}; expected one of {', '.join(ROLES)}")
-            if step.repeat is not None and (not isinstance(step.repeat, int) or step.repeat < 1):
-                raise PolicyError("`repeat` must be a whole number of working days >= 1")
+            if step.repeat is not None and (
+                not isinstance(step.repeat, int)
+                or isinstance(step.repeat, bool)
+                or not 1 <= step.repeat <= MAX_WORKING_DAYS
+            ):
+                raise PolicyError(f"`repeat` must be a whole number of working days from 1 to {MAX_WORKING_DAYS}")
         if any(s.repeat for s in self.escalation[:-1]):
             raise PolicyError("only the last escalation step may repeat")
 

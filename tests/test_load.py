@@ -377,6 +377,12 @@ def test_the_example_plan_loads(engine, defaults):
 OBLIGATION_2 = line_of(VALID, "- ref: III.1.1")
 
 
+# "Billion laughs": each anchor repeats the one before nine times; 9**9 values once expanded.
+BOMB = "laughs:\n  - &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"  - &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)
+)
+
+
 def _broken_yaml(text: str) -> str:
     return text.replace('  title: "Kế hoạch thử nghiệm"', "  title: Kế hoạch: thử nghiệm")
 
@@ -426,6 +432,79 @@ BAD_CASES = {
         line_of(VALID, "channels: [email, zalo]") - 1,
         "contacts[1].channels",
         "channel zalo needs `zalo_user_id`",
+    ),
+    # Limits: what the database, the calendar or the reader cannot hold (docs/coordinator-file.md, Limits).
+    "NUL written as an escape": (
+        lambda t: t.replace('"Sở Kế hoạch và Đầu tư"', '"Sở Kế hoạch\\0 và Đầu tư"'),
+        line_of(VALID, "code: SKHDT"),
+        "agencies[3].name",
+        "contains the character U+0000 (NUL), which a text cannot hold",
+    ),
+    "NUL in the file itself": (
+        lambda t: t.replace('text: "Tổng kết"', 'text: "Tổng\x00kết"'),
+        line_of(VALID, 'text: "Tổng kết"'),
+        "(file)",
+        "the character U+0000 (NUL) cannot be in the file",
+    ),
+    "lone surrogate": (
+        lambda t: t.replace('title: "Kế hoạch thử nghiệm"', 'title: "Kế hoạch \\ud800thử nghiệm"'),
+        line_of(VALID, "Kế hoạch thử nghiệm"),
+        "plan.title",
+        "contains the character U+D800 (lone surrogate)",
+    ),
+    "control character in a long text": (
+        lambda t: t.replace('text: "Rà soát giữa năm"', 'text: "Rà soát\\a giữa năm"'),
+        line_of(VALID, "Rà soát giữa năm"),
+        "obligations[4].text",
+        "contains the character U+0007 (control character)",
+    ),
+    "line break in a name": (
+        lambda t: t.replace('name: "Các sở, ban, ngành"', 'name: "Các sở,\\nban, ngành"'),
+        line_of(VALID, 'name: "Các sở, ban, ngành"'),
+        "groups[0].name",
+        "contains a line break or a tab (U+000A (line break)): write this field on one line",
+    ),
+    "name longer than its column": (
+        lambda t: t.replace('"Sở Thông tin và Truyền thông"', '"' + "Sở" * 151 + '"'),
+        line_of(VALID, "code: STTTT"),
+        "agencies[2].name",
+        "too long: at most 300 characters",
+    ),
+    "policy a million working days ahead": (
+        lambda t: t.replace("before: 3}", "before: 1000000}"),
+        line_of(VALID, "before: 3}"),
+        "policies.fast.reminders[0].before",
+        "must be at most 250, got 1000000",
+    ),
+    "repeat beyond a working year": (
+        lambda t: t.replace("repeat: 5}", "repeat: 251}"),
+        line_of(VALID, "repeat: 5}"),
+        "policies.fast.escalation[1].repeat",
+        "must be at most 250, got 251",
+    ),
+    "date out of range": (
+        lambda t: t.replace("due: 2018-06-30", "due: 9999-12-31"),
+        line_of(VALID, "due: 2018-06-30"),
+        "obligations[2].schedule.due",
+        "the date 9999-12-31 is out of range: give a year from 1900 to 2200",
+    ),
+    "alias bomb": (
+        lambda t: t + BOMB,
+        len(VALID.splitlines()) + 7,  # the level whose expansion passes MAX_VALUES
+        "(yaml)",
+        "too many values: more than 250,000 once aliases (*name) are expanded",
+    ),
+    "deep nesting": (
+        lambda t: t.replace("supporting: [SNGV]", "supporting: " + "[" * 5000 + "]" * 5000),
+        line_of(VALID, "supporting: [SNGV]"),
+        "(yaml)",
+        "nested too deeply: more than 20 levels of lists and mappings",
+    ),
+    "rrule that never advances": (
+        lambda t: t.replace("FREQ=YEARLY;BYMONTH=12", "FREQ=YEARLY;INTERVAL=0;BYMONTH=12"),
+        line_of(VALID, "FREQ=YEARLY;BYMONTH=12"),
+        "obligations[0].schedule.rrule",
+        "INTERVAL must be a whole number >= 1, got '0'",
     ),
 }
 

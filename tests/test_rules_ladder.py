@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from obligations.rules.calendar import WorkCalendar
 from obligations.rules.ladder import EscalationStep, Policy, PolicyError, catch_up, reminder_window_opens, steps
+from obligations.rules.limits import MAX_WORKING_DAYS
 from obligations.rules.status import Status, done_status, next_status_change, open_status
 from tests.world import DEFAULT_POLICY, vn
 
@@ -67,11 +68,47 @@ def test_a_chain_without_repeat_ends():
         {"escalation": [{"after": 1, "notify": "boss"}]},
         {"escalation": [{"after": 1, "notify": "manager", "repeat": 5}, {"after": 3, "notify": "coordinator"}]},
         {"reminders": [{"days": 3}]},
+        # Beyond a working year (MAX_WORKING_DAYS): a stored row like these overflowed every sweep.
+        {"reminders": [{"before": 1_000_000}]},
+        {"reminders": [{"before": 251}]},
+        {"reminders": [{"before": float("inf")}]},
+        {"escalation": [{"after": 251, "notify": "manager"}]},
+        {"escalation": [{"after": 1, "notify": "manager", "repeat": 251}]},
+        {"escalation": [{"after": 1, "notify": "manager", "repeat": 2.0}]},
+        {"escalation": [{"after": 1, "notify": "manager", "repeat": True}]},
     ],
 )
 def test_malformed_policies_are_refused(bad):
     with pytest.raises(PolicyError):
         Policy.from_dict(bad)
+
+
+LIMIT_DAYS = st.integers(min_value=-(10**12), max_value=10**12)
+
+
+@given(before=LIMIT_DAYS, after=LIMIT_DAYS, repeat=LIMIT_DAYS,
+       day=st.sampled_from([date(1900, 1, 1), date(2200, 12, 31)]))
+def test_a_policy_is_refused_or_its_steps_are_dates(before, after, repeat, day):
+    """Whatever numbers a stored policy holds, reading it raises PolicyError or gives steps the calendar
+    can count, even for a deadline at either end of the years a plan may use."""
+    data = {"reminders": [{"before": before}], "escalation": [{"after": after, "notify": "manager", "repeat": repeat}]}
+    try:
+        policy = Policy.from_dict(data)
+    except PolicyError:
+        most = MAX_WORKING_DAYS
+        assert not (0 <= before <= most and 1 <= after <= most and 1 <= repeat <= most)
+        return
+    deadline = CAL.effective_deadline(CAL.deadline_for(day, inclusive=True))
+    assert len(list(islice(steps(deadline, policy, CAL), 4))) == 4
+
+
+def test_the_largest_policy_at_the_last_year_is_still_a_date():
+    most = MAX_WORKING_DAYS
+    policy = Policy.from_dict({"reminders": [{"before": most}],
+                               "escalation": [{"after": most, "notify": "manager", "repeat": most}]})
+    deadline = CAL.effective_deadline(CAL.deadline_for(date(2200, 12, 31), inclusive=True))
+    due = [s.due_at for s in islice(steps(deadline, policy, CAL), 5)]
+    assert due == sorted(due) and due[-1].year == 2204
 
 
 def test_statuses_through_time():

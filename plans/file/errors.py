@@ -14,6 +14,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from obligations.rules.limits import forbidden_character
 from obligations.rules.schedule import SCHEDULE_KINDS
 
 __all__ = ["MAX_ERRORS", "FieldPath", "FileError", "cap", "format_path", "line_of", "messages", "show", "translate"]
@@ -43,8 +44,17 @@ def format_path(path: FieldPath) -> str:
         if isinstance(element, int) and not isinstance(element, bool):
             out += f"[{element}]"
         else:
-            out += f".{element}" if out else str(element)
+            out += f".{_key(element)}" if out else _key(element)
     return out or "(file)"
+
+
+def _key(element: Any) -> str:
+    """A key as the path shows it: quoted and cut short when it is a paragraph or holds a character that a
+    terminal would not show (an unknown key may hold anything; a lone surrogate cannot even be printed)."""
+    text = str(element)
+    if len(text) > 64 or forbidden_character(text, multiline=False) is not None:
+        return show(text)
+    return text
 
 
 def show(value: Any) -> str:
@@ -89,7 +99,9 @@ def messages(source: str, lines: dict[FieldPath, int], errors: list[tuple[FieldP
             continue
         seen.add((path, problem))
         line = line_of(lines, path) or 1
-        located.append((line, order, f"{source}:{line}: {format_path(path)}: {problem}"))
+        message = f"{source}:{line}: {format_path(path)}: {problem}"
+        # A lone surrogate quoted from the file (a code in a loop, a cycle's name) could not be printed.
+        located.append((line, order, message.encode("utf-8", "backslashreplace").decode("utf-8")))
     located.sort()
     return cap([m for _, _, m in located], source)
 
@@ -107,9 +119,11 @@ _SIMPLE: dict[str, str] = {
     "dict_type": "expected a mapping (key: value), got {value}",
     "model_type": "expected a mapping (key: value), got {value}",
     "model_attributes_type": "expected a mapping (key: value), got {value}",
+    # pydantic cannot read a key holding a lone surrogate (written "\\ud800"); it names no key.
+    "string_unicode": "a key holds a character that is not text, {value}; remove it",
 }
 # The field types' own errors (fields.py) are already written for the file.
-_OWN = ("text_type", "code_space", "date_type", "date_value")
+_OWN = ("text_type", "text_character", "code_space", "date_type", "date_value")
 _KINDS = "once, recurring, continuous or cycle"
 
 
@@ -120,8 +134,8 @@ def translate(error: dict[str, Any], plain: Any, root: type[BaseModel]) -> tuple
     ctx = error.get("ctx") or {}
     value = error.get("input")
     msg = error["msg"]
-    if is_key:  # a year key of calendar.yaml that is not a number, a code key that is not text
-        return path, f"invalid key: {_SIMPLE[kind].format(value=show(value)) if kind in _SIMPLE else msg}"
+    if is_key:  # a year key of calendar.yaml that is not a number (or past the last year), a code key
+        return path, f"invalid key: {_problem(kind, ctx, value, msg)}"
     if kind == "extra_forbidden":
         return path, _unknown_key(path, plain, root)
     if kind == "union_tag_not_found":
@@ -130,22 +144,31 @@ def translate(error: dict[str, Any], plain: Any, root: type[BaseModel]) -> tuple
         return (*path, "kind"), f"unknown schedule kind {ctx.get('tag')!r}; expected {_KINDS}"
     if kind == "too_short" and len(path) == 3 and path[0] == "groups" and path[2] == "members":
         return path, "needs at least one member: list the codes of the agencies in this group"
+    return path, _problem(kind, ctx, value, msg)
+
+
+def _problem(kind: str, ctx: dict[str, Any], value: Any, msg: str) -> str:
+    """The words of one pydantic error about ``value``."""
+    if kind in ("too_short", "too_long") and isinstance(value, str):
+        # A text's bounds checked after its cleaning validator are reported as a list's: say characters.
+        kind = f"string_{kind}"
     problem = {
         "missing": "required key is missing",
         "literal_error": f"{show(value)} is not allowed; expected {ctx.get('expected')}",
         "greater_than_equal": f"must be at least {ctx.get('ge')}, got {show(value)}",
+        "less_than_equal": f"must be at most {ctx.get('le')}, got {show(value)}",
         "string_too_short": "must not be empty",
         "string_too_long": f"too long: at most {ctx.get('max_length')} characters",
         "too_short": "needs at least one entry",
         "value_error": msg.removeprefix("Value error, "),
     }.get(kind)
     if problem is not None:
-        return path, problem
+        return problem
     if kind in _SIMPLE:
-        return path, _SIMPLE[kind].format(value=show(value))
+        return _SIMPLE[kind].format(value=show(value))
     if kind in _OWN or isinstance(value, dict | list):
-        return path, msg
-    return path, f"{msg}, got {show(value)}"
+        return msg
+    return f"{msg}, got {show(value)}"
 
 
 def _file_path(loc: tuple[Any, ...], plain: Any) -> tuple[FieldPath, bool]:
@@ -178,7 +201,7 @@ def _unknown_key(path: FieldPath, plain: Any, root: type[BaseModel]) -> str:
     key = path[-1]
     model = _model_at(path[:-1], plain, root)
     allowed = list(model.model_fields) if model is not None else []
-    text = f"unknown key {key!r}"
+    text = f"unknown key {show(key)}"  # show(): a key may be a whole paragraph, or hold any character
     close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6) if allowed else []
     if close:
         text += f"; did you mean {close[0]!r}?"

@@ -50,6 +50,7 @@ from obligations.plans.file.fields import (
     none_to_list,
 )
 from obligations.rules.ladder import ROLES, Policy, PolicyError
+from obligations.rules.limits import FIRST_YEAR, LAST_YEAR, MAX_WORKING_DAYS
 
 __all__ = [
     "AgencySpec",
@@ -91,14 +92,19 @@ def _map_of(key: Any, value: Any) -> Any:
 # Shared by the coordinator's file and config/defaults.yaml
 
 
+# Working days, at most about a working year: a larger number reaches past any plan, and past the
+# dates a calendar can count (1000000 working days is before year 1).
+WorkingDays = Annotated[StrictInt, Field(ge=1, le=MAX_WORKING_DAYS)]
+
+
 class ReminderSpec(_Model):
-    before: Annotated[StrictInt, Field(ge=0)]
+    before: Annotated[StrictInt, Field(ge=0, le=MAX_WORKING_DAYS)]
 
 
 class EscalationSpec(_Model):
-    after: Annotated[StrictInt, Field(ge=1)]
+    after: WorkingDays
     notify: Literal[ROLES]  # type: ignore[valid-type]
-    repeat: Annotated[StrictInt, Field(ge=1)] | None = None
+    repeat: WorkingDays | None = None
 
 
 class PolicySpec(_Model):
@@ -284,7 +290,7 @@ class DefaultsFile(_Model):
         return policies
 
 
-Year = Annotated[StrictInt, Field(ge=1900, le=2999)]
+Year = Annotated[StrictInt, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 class CalendarFile(_Model):
