@@ -7,6 +7,7 @@ the work due and a sweep run twice, or by two workers at once, writes nothing tw
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,11 +23,12 @@ from obligations.models.outbox import NotificationStatus, outbox_row
 from obligations.models.queries import due_occurrences, insert_ignoring_duplicates
 from obligations.models.tables import AgencyGroupMember, Notification, Obligation, Occurrence
 from obligations.rules.calendar import require_aware
-from obligations.rules.ladder import Step, catch_up, reminder_window_opens
+from obligations.rules.ladder import PolicyError, Step, catch_up, reminder_window_opens
 from obligations.rules.schedule import Schedule, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
 FAR_FUTURE = date(9999, 12, 31)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -166,10 +168,18 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
         obligation = obligations[occurrence.obligation_id]
         plan = plans[obligation.plan_id]
         calendar = rt.calendar(plan.zone)
-        policy = rt.policy(session, obligation.policy_id)
         deadline = occurrence.effective_deadline
-        window = reminder_window_opens(deadline, policy, calendar)
-        due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of)
+        try:
+            policy = rt.policy(session, obligation.policy_id)
+            window = reminder_window_opens(deadline, policy, calendar)
+            due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of)
+        except (PolicyError, OverflowError) as exc:
+            # A stored row the ladder cannot read (a policy or a deadline out of bounds, written before
+            # the inputs were bounded) must not stop the sweep for every plan: this one waits a day.
+            log.error("occurrence %s skipped until tomorrow: %s", occurrence.id, exc)
+            occurrence.next_action_at = as_of + timedelta(days=1)
+            session.add(occurrence)
+            continue
         if due.send is not None:
             contacts = recipients.for_role(due.send.notify, occurrence, plan)
             send_at = calendar.next_office_moment(as_of)
