@@ -7,6 +7,7 @@ appends to the audit log, all in the caller's transaction.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import Session
@@ -27,11 +28,72 @@ from obligations.models.tables import (
 )
 from obligations.rules.calendar import require_aware
 from obligations.rules.ladder import reminder_window_opens
+from obligations.rules.limits import (
+    CLOCK_FIRST_YEAR,
+    EXTENSION_YEARS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_ACTOR_LENGTH,
+    MAX_LONG_TEXT,
+    MAX_ROW_ID,
+    character_name,
+    forbidden_character,
+    year_in_range,
+)
 from obligations.rules.status import OPEN, Status, done_status, open_status
 
 
 class ActionError(ValueError):
-    """An action that the occurrence's state does not allow; the message is for the user."""
+    """An action that the occurrence's state, or its arguments, do not allow; the message is for the user."""
+
+
+# ------------------------------------------------------------------------------ arguments
+# Checked before the database is opened, whoever calls (the command line, a web app): what the columns
+# cannot hold, and dates the deadline arithmetic cannot reach, are refused in the user's words.
+
+_FIELD_NAMES = {"note": "ghi chú", "reason": "lý do", "text": "mô tả vướng mắc"}  # the fields of entry.ACTIONS
+
+
+def check_arguments(occurrence_id: Any, *, as_of: datetime, actor: str, **fields: Any) -> None:
+    """Raise ActionError for an argument out of bounds; nothing is read or written."""
+    if isinstance(occurrence_id, bool) or not isinstance(occurrence_id, int) or not 1 <= occurrence_id <= MAX_ROW_ID:
+        raise ActionError(
+            f"số kỳ thực hiện phải là số nguyên từ 1 đến {MAX_ROW_ID}, không phải {occurrence_id} "
+            "(occurrence id out of range)"
+        )
+    require_aware(as_of)
+    if not year_in_range(as_of, CLOCK_FIRST_YEAR, LAST_YEAR):
+        raise ActionError(
+            f"thời điểm {as_of.isoformat()} nằm ngoài khoảng từ năm {CLOCK_FIRST_YEAR} đến năm {LAST_YEAR} "
+            "(as-of out of range)"
+        )
+    check_actor(actor)
+    for name, value in fields.items():
+        if isinstance(value, str):
+            _check_text(_FIELD_NAMES.get(name, name), value, MAX_LONG_TEXT, multiline=True)
+        elif isinstance(value, date) and not year_in_range(value):
+            raise ActionError(
+                f"ngày {value:%d/%m/%Y} nằm ngoài khoảng từ năm {FIRST_YEAR} đến năm {LAST_YEAR} (date out of range)"
+            )
+
+
+def check_actor(actor: str) -> str:
+    """Who acts, as the audit log's ``actor`` column holds it: one line, at most MAX_ACTOR_LENGTH characters."""
+    if not isinstance(actor, str) or not actor.strip():
+        raise ActionError("cần ghi tên người thực hiện (who acts is required)")
+    return _check_text("tên người thực hiện", actor, MAX_ACTOR_LENGTH, multiline=False)
+
+
+def _check_text(label: str, text: str, limit: int, *, multiline: bool) -> str:
+    if len(text) > limit:
+        raise ActionError(f"{label} dài {len(text)} ký tự, quá giới hạn {limit} ký tự (at most {limit} characters)")
+    character = forbidden_character(text, multiline=multiline)
+    if character is not None:  # named in English in the parentheses: U+0000 (NUL), U+000A (line break)
+        raise ActionError(f"{label} chứa ký tự không được phép {character_name(character)}")
+    return text
+
+
+# ------------------------------------------------------------------------------ the actions
 
 
 def _occurrence(session: Session, occurrence_id: int) -> Occurrence:
@@ -135,7 +197,14 @@ def extend(
     occurrence = _occurrence(session, occurrence_id)
     _require_open(occurrence, "gia hạn")
     obligation = session.get(Obligation, occurrence.obligation_id)
-    calendar = rt.calendar(session.get(Plan, obligation.plan_id).zone)
+    plan = session.get(Plan, obligation.plan_id)
+    latest = date(min(plan.end.year + EXTENSION_YEARS, LAST_YEAR), 12, 31)
+    if until > latest:
+        raise ActionError(
+            f"hạn mới {until:%d/%m/%Y} quá xa: muộn nhất là {latest:%d/%m/%Y}, {EXTENSION_YEARS} năm sau năm "
+            f"kết thúc kế hoạch (an extension ends at most {EXTENSION_YEARS} years after the plan's last year)"
+        )
+    calendar = rt.calendar(plan.zone)
     new_deadline = calendar.effective_deadline(calendar.deadline_for(until, inclusive=True))
     if new_deadline <= occurrence.effective_deadline:
         current = calendar.last_day(occurrence.effective_deadline)

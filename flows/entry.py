@@ -133,8 +133,10 @@ ACTIONS: dict[str, Action] = {
 
 
 def act(name: str, occurrence_id: int, *, as_of: datetime, actor: str, **fields: Any) -> str:
-    """Perform one action in its own transaction; returns the confirmation, raises ``ActionError``."""
+    """Perform one action in its own transaction; returns the confirmation, raises ``ActionError`` (for an
+    argument out of bounds before the database is opened)."""
     action = ACTIONS[name]
+    actions.check_arguments(occurrence_id, as_of=as_of, actor=actor, **fields)
     with opened() as (engine, rt), session_scope(engine) as session:
         outcome = action.perform(session, rt, occurrence_id, as_of=as_of, actor=actor, **fields)
     return action.confirmation(occurrence_id, outcome, **fields)

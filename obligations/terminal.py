@@ -11,6 +11,8 @@ import typer
 import typer.core
 from rich.console import Console
 
+from obligations.rules.limits import CLOCK_FIRST_YEAR, FIRST_YEAR, LAST_YEAR, year_in_range
+
 out = Console()
 err = Console(stderr=True)
 
@@ -19,7 +21,21 @@ AsOf = Annotated[
     typer.Option("--as-of", help="The moment to act as of: ISO 8601 with an offset, e.g. 2020-12-14T08:00+07:00. "
                  "Default: now."),
 ]
-Actor = Annotated[str, typer.Option("--by", help="Who acts (recorded in the audit log).")]
+
+
+def _checked_actor(value: str) -> str:
+    """``--by`` as the audit log can hold it (the same check as every action's, flows.actions)."""
+    from obligations.flows.actions import ActionError, check_actor
+
+    try:
+        return check_actor(value)
+    except ActionError as exc:
+        raise fail(f"--by: {exc}") from None
+
+
+Actor = Annotated[
+    str, typer.Option("--by", help="Who acts (recorded in the audit log).", callback=_checked_actor)
+]
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -27,23 +43,38 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _out_of_range(option: str, value: str, first: int) -> typer.Exit:
+    return fail(f"{option} {value} nằm ngoài khoảng từ năm {first} đến năm {LAST_YEAR} (out of range)")
+
+
 def parse_as_of(value: str | None) -> datetime:
+    """The clock given as ``--as-of``, in UTC; refused (exit code 2) unless ISO 8601 with an offset, and
+    between CLOCK_FIRST_YEAR and LAST_YEAR (year 1 or 9999 would overflow on the way to UTC or a deadline)."""
     if value is None:
         return datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise fail(f"--as-of {value!r} is not an ISO 8601 date-time") from None
+        raise fail(
+            f"--as-of {value!r} không phải thời điểm ISO 8601, ví dụ 2020-12-14T08:00+07:00 "
+            "(not an ISO 8601 date-time)"
+        ) from None
     if moment.tzinfo is None:
-        raise fail(f"--as-of {value!r} has no UTC offset; write e.g. {value}+07:00") from None
+        raise fail(f"--as-of {value!r} thiếu độ lệch múi giờ; viết ví dụ {value}+07:00 (no UTC offset)") from None
+    if not year_in_range(moment, CLOCK_FIRST_YEAR, LAST_YEAR):
+        raise _out_of_range("--as-of", value, CLOCK_FIRST_YEAR) from None
     return moment.astimezone(UTC)
 
 
 def parse_day(value: str, option: str) -> date:
+    """A day given as ``option`` (YYYY-MM-DD), between FIRST_YEAR and LAST_YEAR; else exit code 2."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise fail(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+        raise fail(f"{option} {value!r} không phải ngày dạng YYYY-MM-DD (not a date)") from None
+    if not year_in_range(day):
+        raise _out_of_range(option, value, FIRST_YEAR) from None
+    return day
 
 
 def not_loaded(file: Path, exc: Exception) -> typer.Exit:
@@ -75,13 +106,21 @@ def _database_problem(exc: BaseException) -> str | None:
     return None
 
 
+# Typer vendors its own click (typer._click): a usage error (an unknown option, a number that is not
+# one) is an instance of that copy's ClickException, not click's, and must reach the handler that
+# prints the usage and exits with 2, rather than be reported as unforeseen.
+_USAGE_ERRORS = tuple(
+    {click.ClickException, *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")}
+)
+
+
 class FriendlyErrors(typer.core.TyperGroup):
     """Every command's failure as one line in the user's language; ``--debug`` shows the traceback."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, *_USAGE_ERRORS, click.exceptions.Exit, KeyboardInterrupt):
             raise
         except Exception as exc:
             if ctx.params.get("debug"):

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import typer
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from obligations.cli import app
-from tests.test_load import dump
+from obligations.models.db import create_db_engine
+from obligations.models.tables import AuditLog, Obligation, Occurrence, PolicyRow
+from obligations.rules.status import OPEN
+from tests.test_load import BOMB, dump
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "examples" / "khanh-hoa-2017-2020.yaml"
 runner = CliRunner()
@@ -49,6 +55,7 @@ def test_every_command_has_help():
     assert runner.invoke(app, ["db", "upgrade", "--help"]).exit_code == 0
 
 
+EXAMPLE_TEXT = EXAMPLE.read_text(encoding="utf-8")
 BAD_FILES = {
     "broken_yaml": ("plan: {code: x, title: [unclosed\n", "broken_yaml.yaml:2: (yaml)"),
     "unknown_agency": (EXAMPLE.read_text(encoding="utf-8").replace("lead: SNGV", "lead: SNGV-XYZ", 1),
@@ -57,6 +64,23 @@ BAD_FILES = {
                       "BYMONTHDAY", "rrule"),
     "naive_datetime": (EXAMPLE.read_text(encoding="utf-8").replace("start: 2017-04-01", "start: 2017-04-01T08:00:00",
                                                                    1), "naive", "plan.start"),
+    # Limits (docs/coordinator-file.md): each was a crash, or a row that failed later, before they were bounded.
+    "nul": (EXAMPLE_TEXT.replace('name: "Sở Ngoại vụ"', 'name: "Sở\\0 Ngoại vụ"', 1),
+            "agencies[1].name: contains the character U+0000 (NUL)"),
+    "raw_nul": (EXAMPLE_TEXT.replace('name: "Sở Ngoại vụ"', 'name: "Sở\x00 Ngoại vụ"', 1),
+                "(file): the character U+0000 (NUL) cannot be in the file"),
+    "surrogate": (EXAMPLE_TEXT.replace('name: "Sở Ngoại vụ"', 'name: "Sở \\udc00Ngoại vụ"', 1),
+                  "agencies[1].name: contains the character U+DC00 (lone surrogate)"),
+    "surrogate_key": (EXAMPLE_TEXT.replace("  code: khanh-hoa", '  "\\ud800": 1\n  code: khanh-hoa', 1),
+                      "plan: a key holds a character that is not text, '\\ud800'"),
+    "alias_bomb": (EXAMPLE_TEXT + BOMB, "(yaml): too many values: more than 250,000"),
+    "deep_nesting": (EXAMPLE_TEXT.replace("supporting: []", "supporting: " + "[" * 10_000 + "]" * 10_000, 1),
+                     "(yaml): nested too deeply: more than 20 levels"),
+    "before_a_million": (EXAMPLE_TEXT.replace("{before: 10}", "{before: 1000000}", 1),
+                         "policies.default.reminders[0].before: must be at most 250, got 1000000"),
+    "year_9999": (EXAMPLE_TEXT.replace("end: 2020-12-31", "end: 9999-12-31", 1),
+                  "plan.end: the date 9999-12-31 is out of range"),
+    "too_large": (EXAMPLE_TEXT + "#" * 5_000_000, ":1: (file): the file is larger than 5 MB"),
 }
 
 
@@ -166,3 +190,141 @@ def test_debug_shows_the_traceback(tmp_path):
     result = runner.invoke(app, ["--debug", "--database-url", url, "status"])
     assert result.exit_code == 1 and result.exception is not None
     assert "no such table" in str(result.exception)
+
+
+# --------------------------------------------------------------------------------------------------
+# Arguments of the actions: refused in one Vietnamese line, exit code 2, the database unchanged
+
+
+@pytest.fixture(scope="module")
+def swept_template(tmp_path_factory, sqlite_template) -> Path:
+    """The example plan loaded and swept to December 2017 (occurrences open), once for the module."""
+    path = tmp_path_factory.mktemp("swept") / "swept.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    assert runner.invoke(app, ["--database-url", url, "load", str(EXAMPLE), "--as-of", "2017-04-01T00:00+07:00"]
+                         ).exit_code == 0
+    assert runner.invoke(app, ["--database-url", url, "sweep", "--direct", "--as-of", "2017-12-01T08:00+07:00"]
+                         ).exit_code == 0
+    return path
+
+
+@pytest.fixture
+def swept(swept_template, tmp_path):
+    """(invoke, engine, an open occurrence's id) on a copy of the swept database."""
+    path = tmp_path / "swept.db"
+    shutil.copy(swept_template, path)
+    url = f"sqlite:///{path}"
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        open_id = connection.execute(
+            select(Occurrence.id).where(Occurrence.status.in_([s.value for s in OPEN])).order_by(Occurrence.id)
+        ).scalars().first()
+    yield (lambda *args: runner.invoke(app, ["--database-url", url, *args])), engine, open_id
+    engine.dispose()
+
+
+AT = ("--as-of", "2017-12-19T09:00+07:00")
+BAD_ARGUMENTS = {  # (the arguments after the command, with {id} an open occurrence, what the message says)
+    "by too long": (["submit", "{id}", *AT, "--by", "x" * 201],
+                    "Lỗi: --by: tên người thực hiện dài 201 ký tự, quá giới hạn 200 ký tự (at most 200 characters)"),
+    "by with a control character": (["submit", "{id}", *AT, "--by", "An\x1b[31m"],
+                                    "tên người thực hiện chứa ký tự không được phép U+001B (control character)"),
+    "by with a line break": (["waive", "{id}", *AT, "--reason", "r", "--by", "An\nBình"],
+                             "tên người thực hiện chứa ký tự không được phép U+000A (line break)"),
+    "by empty": (["accept", "{id}", *AT, "--by", "  "], "cần ghi tên người thực hiện (who acts is required)"),
+    "id beyond the integer range": (["submit", "99999999999999999999", *AT],
+                                    "số kỳ thực hiện phải là số nguyên từ 1 đến 2147483647, không phải "
+                                    "99999999999999999999 (occurrence id out of range)"),
+    "id just beyond PostgreSQL's integer": (["extend", "2147483648", "--until", "2018-01-31", *AT],
+                                            "không phải 2147483648 (occurrence id out of range)"),
+    "id zero": (["blocker", "0", "Chưa có kinh phí", *AT], "không phải 0 (occurrence id out of range)"),
+    "id negative": (["submit", *AT, "--", "-5"], "không phải -5 (occurrence id out of range)"),
+    "until year 9999": (["extend", "{id}", "--until", "9999-12-31", *AT],
+                        "Lỗi: --until 9999-12-31 nằm ngoài khoảng từ năm 1900 đến năm 2200 (out of range)"),
+    "until past the plan's end": (["extend", "{id}", "--until", "2026-01-01", *AT],
+                                  "hạn mới 01/01/2026 quá xa: muộn nhất là 31/12/2025"),
+    "as-of year 1": (["submit", "{id}", "--as-of", "0001-01-01T00:00+07:00"],
+                     "Lỗi: --as-of 0001-01-01T00:00+07:00 nằm ngoài khoảng từ năm 1970 đến năm 2200 (out of range)"),
+    "as-of year 9999": (["return", "{id}", "--note", "n", "--as-of", "9999-12-31T23:59+00:00"],
+                        "--as-of 9999-12-31T23:59+00:00 nằm ngoài khoảng từ năm 1970 đến năm 2200"),
+    "note with NUL": (["submit", "{id}", *AT, "--note", "Đã\x00 gửi"],
+                      "ghi chú chứa ký tự không được phép U+0000 (NUL)"),
+    "reason too long": (["waive", "{id}", *AT, "--reason", "x" * 20_001],
+                        "lý do dài 20001 ký tự, quá giới hạn 20000 ký tự"),
+    "blocker text with a lone surrogate": (["blocker", "{id}", "Chưa có \udcff kinh phí", *AT],
+                                           "mô tả vướng mắc chứa ký tự không được phép U+DCFF (lone surrogate)"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
+def test_bad_arguments_exit_2_and_change_nothing(swept, case):
+    invoke, engine, open_id = swept
+    arguments, message = BAD_ARGUMENTS[case]
+    before = dump(engine)
+    result = invoke(*[a.replace("{id}", str(open_id)) for a in arguments])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output  # one line
+    assert dump(engine) == before
+
+
+def test_arguments_at_their_bounds_are_accepted(swept):
+    invoke, engine, open_id = swept
+    at_most = invoke("extend", str(open_id), "--until", "2025-12-31", *AT, "--by", "B" * 200, "--reason", "x" * 20_000)
+    assert at_most.exit_code == 0, at_most.output
+    with engine.connect() as connection:
+        actors = connection.execute(select(AuditLog.actor).where(AuditLog.action == "extend")).scalars().all()
+    assert actors == ["B" * 200]
+    multiline = invoke("submit", str(open_id), "--as-of", "2200-12-31T08:00+07:00", "--note", "Dòng 1\n\tDòng 2")
+    assert multiline.exit_code == 0, multiline.output
+
+
+def test_the_arguments_are_checked_for_every_caller_of_act():
+    """A web app calls entry.act, not the command line: the same checks, before any database is opened."""
+    from obligations.flows.actions import ActionError
+    from obligations.flows.entry import act
+
+    moment = datetime(2017, 12, 19, 9, tzinfo=timezone(timedelta(hours=7)))
+    with pytest.raises(ActionError, match="out of range"):
+        act("submit", 2**31, as_of=moment, actor="web")
+    with pytest.raises(ActionError, match="at most 200 characters"):
+        act("submit", 1, as_of=moment, actor="x" * 201)
+    with pytest.raises(ActionError, match="năm 1970"):
+        act("submit", 1, as_of=datetime(1, 1, 1, tzinfo=UTC), actor="web")
+    with pytest.raises(ActionError, match="date out of range"):
+        act("extend", 1, as_of=moment, actor="web", until=date(9999, 12, 31))
+
+
+def test_load_refuses_a_by_the_audit_log_cannot_hold(cli, sqlite_engine):
+    before = dump(sqlite_engine)
+    result = cli("load", str(EXAMPLE), "--as-of", "2017-04-01T00:00+07:00", "--by", "é" * 201)
+    assert result.exit_code == 2 and "--by: tên người thực hiện dài 201 ký tự" in result.output
+    assert dump(sqlite_engine) == before
+
+
+def test_usage_errors_exit_2_not_as_unforeseen(cli):
+    for arguments in (["submit", "abc"], ["submit", "1", "--no-such-option"], ["status", "--overdue=x"]):
+        result = cli(*arguments)
+        assert result.exit_code == 2, (arguments, result.output)
+        assert "không lường trước" not in result.output
+
+
+def test_one_unreadable_policy_row_does_not_stop_the_sweep_for_every_plan(swept, caplog):
+    """A policy stored before policies were bounded (or by hand): its occurrences wait a day, the others go on."""
+    invoke, engine, _ = swept
+    with engine.begin() as connection:
+        connection.execute(update(PolicyRow).where(PolicyRow.code == "checkin")
+                           .values(definition={"reminders": [{"before": 1_000_000}], "escalation": []}))
+    result = invoke("sweep", "--direct", "--as-of", "2017-12-26T08:00+07:00")  # check-ins are due on 25/12
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["by_kind"]  # the other obligations were reminded
+    tomorrow = datetime(2017, 12, 27, 1, tzinfo=UTC)
+    with engine.connect() as connection:
+        waiting = connection.execute(
+            select(Occurrence.id).join(Obligation).join(PolicyRow)
+            .where(PolicyRow.code == "checkin", Occurrence.next_action_at == tomorrow)
+        ).scalars().all()
+    assert waiting
+    assert "skipped until tomorrow: reminders need `before` from 0 to 250 working days" in caplog.text
+    assert invoke("sweep", "--direct", "--as-of", "2017-12-27T08:00+07:00").exit_code == 0
