@@ -14,13 +14,25 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from obligations import terminal
 from obligations.config.settings import CONFIG_DIR, get_settings, settings_in_force
 from obligations.flows import entry
 from obligations.flows.actions import ActionError
 from obligations.flows.entry import ACTIONS, Action, ActionField
 from obligations.plan_cli import plan_app
 from obligations.rules.status import SHORT_LABELS_VI, Status
-from obligations.terminal import Actor, AsOf, FriendlyErrors, err, fail, not_loaded, out, parse_as_of, parse_day
+from obligations.terminal import (
+    Actor,
+    AsOf,
+    FriendlyErrors,
+    err,
+    fail,
+    jobs,
+    not_loaded,
+    out,
+    parse_as_of,
+    parse_day,
+)
 
 app = typer.Typer(
     help="Theo dõi nhiệm vụ của kế hoạch: nhắc việc và đôn đốc theo hạn. "
@@ -45,6 +57,7 @@ def main(
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False,
 ) -> None:
+    terminal.showing_tracebacks = debug
     if database_url:
         ctx.with_resource(settings_in_force(get_settings().model_copy(update={"database_url": database_url})))
 
@@ -79,9 +92,8 @@ def load(
 def _run_flow(name: str, moment: datetime, direct: bool) -> dict:
     if direct:
         return {"sweep": entry.run_sweep, "dispatch": entry.run_dispatch}[name](moment)
-    from obligations.flows.jobs import dispatch_flow, sweep_flow
-
-    return (sweep_flow if name == "sweep" else dispatch_flow)(as_of=moment)
+    flows = jobs()
+    return (flows.sweep_flow if name == "sweep" else flows.dispatch_flow)(as_of=moment)
 
 
 Direct = Annotated[bool, typer.Option("--direct", help="Run without Prefect (no flow run is recorded).")]
@@ -125,9 +137,7 @@ def digest(as_of: AsOf = None, direct: Direct = False) -> None:
     if direct:
         result = {"queued": entry.run_digest(moment), "dispatch": entry.run_dispatch(moment)}
     else:
-        from obligations.flows.jobs import digest_flow
-
-        result = digest_flow(as_of=moment)
+        result = jobs().digest_flow(as_of=moment)
     out.print_json(json.dumps(result))
 
 
@@ -238,17 +248,16 @@ for _action in ACTIONS.values():
 
 
 def _replay_with_progress(start: date, end: date) -> dict:
-    from obligations.flows.jobs import listen_to_replay, simulate_flow
-
+    flows = jobs()
     total = (end - start).days + 1
     with Progress(TextColumn("[bold]Mô phỏng[/] {task.fields[day]}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=False) as progress:
         task = progress.add_task("replay", total=total, day="")
-        listen_to_replay(lambda day: progress.update(task, advance=1, day=day.isoformat()))
+        flows.listen_to_replay(lambda day: progress.update(task, advance=1, day=day.isoformat()))
         try:
-            return simulate_flow(start=start, end=end)
+            return flows.simulate_flow(start=start, end=end)
         finally:
-            listen_to_replay(None)
+            flows.listen_to_replay(None)
 
 
 @app.command()

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 import typer.core
 from rich.console import Console
@@ -82,6 +81,9 @@ def not_loaded(file: Path, exc: Exception) -> typer.Exit:
     return fail(f"{file}: không nạp được, cơ sở dữ liệu không thay đổi (nothing was written)")
 
 
+# Set from the command line's --debug.
+showing_tracebacks = False
+
 # Exit codes: 2 the input was wrong, 3 the database cannot be used, 1 anything unforeseen.
 BAD_INPUT, DATABASE_UNAVAILABLE, UNFORESEEN = 2, 3, 1
 
@@ -107,11 +109,9 @@ def _database_problem(exc: BaseException) -> str | None:
 
 
 # Typer vendors its own click (typer._click): a usage error (an unknown option, a number that is not
-# one) is an instance of that copy's ClickException, not click's, and must reach the handler that
-# prints the usage and exits with 2, rather than be reported as unforeseen.
-_USAGE_ERRORS = tuple(
-    {click.ClickException, *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")}
-)
+# one) is an instance of that copy's ClickException, a TyperException, and must reach the handler
+# that prints the usage and exits with 2, rather than be reported as unforeseen.
+_PASSED_THROUGH = (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt)
 
 
 class FriendlyErrors(typer.core.TyperGroup):
@@ -120,7 +120,7 @@ class FriendlyErrors(typer.core.TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, *_USAGE_ERRORS, click.exceptions.Exit, KeyboardInterrupt):
+        except _PASSED_THROUGH:
             raise
         except Exception as exc:
             if ctx.params.get("debug"):
@@ -133,3 +133,32 @@ class FriendlyErrors(typer.core.TyperGroup):
                 "chạy lại với --debug để xem chi tiết",
                 UNFORESEEN,
             ) from None
+
+
+def jobs():
+    """The Prefect flows, imported on demand (Prefect takes a second to import).
+
+    Prefect logs a failed run's traceback to the console; a user gets one line instead, while the
+    run's log in Prefect keeps the traceback for the operator, and ``--debug`` shows it here too.
+    Prefect configures its console logging anew when it starts its temporary server, so it is the
+    console's formatter class that leaves tracebacks out; the record itself is left whole for the
+    handler that stores the run's log.
+    """
+    from prefect.logging.formatters import PrefectFormatter
+
+    from obligations.flows import jobs as flows
+
+    if not showing_tracebacks and not getattr(PrefectFormatter, "_one_line", False):
+        whole = PrefectFormatter.format
+
+        def without_traceback(self, record):
+            kept = record.exc_info, record.exc_text, record.stack_info
+            record.exc_info = record.exc_text = record.stack_info = None
+            try:
+                return whole(self, record)
+            finally:
+                record.exc_info, record.exc_text, record.stack_info = kept
+
+        PrefectFormatter.format = without_traceback
+        PrefectFormatter._one_line = True
+    return flows
