@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 class NotificationStatus(StrEnum):
     PENDING = "pending"  # waiting for ``next_attempt_at``: new, retried, or held for office hours
+    # Claimed by a dispatch worker until ``lease_until`` (models.claim): being sent now. A row still
+    # sending after its lease lost its worker; the next claim takes it again.
+    SENDING = "sending"
     SENT = "sent"
     # Its channel could not reach the person: the row whose ``fallback_of`` points here carries the
     # same message on their next channel. Not a loss, so not shown as undeliverable.
@@ -121,6 +124,8 @@ def outbox_row(
         raise ValueError("a notification is about an occurrence or, like the digest, a plan")
     if status is NotificationStatus.PENDING and (recipient_id is None or channel == NONE or next_attempt_at is None):
         raise ValueError("a pending notification needs a recipient, a channel and a time to send")
+    if status is NotificationStatus.SENDING:
+        raise ValueError("a notification is written pending; only a dispatch claim makes it sending")
     payload = dict(payload or {})
     if occurrence_id is None:
         payload = {"plan_id": plan_id} | payload

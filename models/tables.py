@@ -211,6 +211,8 @@ class Notification(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     attempts: int = 0
     next_attempt_at: datetime | None = _time()
+    # While ``sending``: the claim holds the row until then (on the dispatch's clock, models.claim).
+    lease_until: datetime | None = _time()
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime | None = _time()
     sent_at: datetime | None = _time()

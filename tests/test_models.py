@@ -58,7 +58,7 @@ def test_the_audit_log_is_append_only(engine):
 
 
 def test_migrated_to_head(engine):
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
 
 
 # --- the outbox's vocabulary -------------------------------------------------------------------
@@ -67,7 +67,9 @@ AT = datetime(2017, 11, 30, 1, 0, tzinfo=UTC)
 
 
 def test_vocabulary_is_the_strings_stored_since_the_first_migration():
-    assert [s.value for s in NotificationStatus] == ["pending", "sent", "failed", "dead", "skipped", "cancelled"]
+    # ``sending`` came with the dispatch's lease (migration 0003); the others are the first migration's.
+    assert [s.value for s in NotificationStatus] == ["pending", "sending", "sent", "failed", "dead", "skipped",
+                                                     "cancelled"]
     assert [k.value for k in NotificationKind] == [
         "reminder", "due_today", "escalation", "blocker", "undeliverable", "digest",
     ]
@@ -93,7 +95,8 @@ def test_outbox_row_builds_every_column_and_the_key():
     row = _row()
     assert row["dedup_key"] == "7|2017-12-14/escalation-2|4|zalo"
     assert row["kind"] is NotificationKind.ESCALATION and row["status"] is NotificationStatus.PENDING
-    assert set(row) == set(Notification.__table__.columns.keys()) - {"id", "attempts", "sent_at", "subject"}
+    assert set(row) == set(Notification.__table__.columns.keys()) - {"id", "attempts", "sent_at", "subject",
+                                                                      "lease_until"}
     nobody = _row(status="dead", recipient_id=None, channel="-", next_attempt_at=None, unreached_role="manager")
     assert nobody["dedup_key"] == "7|2017-12-14/escalation-2|-|manager" and nobody["channel"] == "-"
     digest = _row(kind="digest", step="digest-2017-W51", occurrence_id=None, plan_id=1, payload={"rows": []})
@@ -104,6 +107,7 @@ def test_outbox_row_builds_every_column_and_the_key():
 @pytest.mark.parametrize("changes, problem", [
     ({"status": "held"}, "held"),
     ({"status": "hold"}, "hold"),
+    ({"status": "sending"}, "only a dispatch claim"),
     ({"kind": "reminder_soon"}, "reminder_soon"),
     ({"recipient_id": None}, "needs a recipient"),
     ({"channel": "-"}, "needs a recipient"),
