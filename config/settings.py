@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
+# Where every message goes when no channel is configured at all (notifications/maildir.py).
+EMBEDDED_MAILDIR = "maildir://var/maildir"
 
 # Prefect phones home and logs errors without network; the project's default is silence.
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -36,12 +38,14 @@ class Settings(BaseSettings):
     calendar_file: Path = CONFIG_DIR / "calendar.yaml"
     # Apprise URLs, one per channel; the recipient's address is added at send time. They hold
     # credentials, so they are secrets: only ever printed through apprise's privacy mode.
-    # The embedded default writes .eml files into a local maildir so nothing needs a mail server.
     # Production: mailtos://user:password@smtp.host?from=nhacviec@host&name=Sở Ngoại vụ,
     # zalo://APP_ID:SECRET_KEY@oa?store=var/zalo-tokens.json, zns://APP_ID:SECRET_KEY@oa?store=...
-    email_url: SecretStr = SecretStr("maildir://var/maildir")
-    zalo_url: SecretStr = SecretStr("maildir://var/maildir")
-    zns_url: SecretStr = SecretStr("maildir://var/maildir")
+    # A channel whose URL is unset is not configured: its messages go to the contact's next configured
+    # channel, or die saying so. Only an install with no channel set at all (the embedded default)
+    # writes every channel into EMBEDDED_MAILDIR, so the engine can be tried without a mail server.
+    email_url: SecretStr | None = None
+    zalo_url: SecretStr | None = None
+    zns_url: SecretStr | None = None
     # Where the Zalo APIs are: a proxy or a test server can stand in.
     zalo_api_url: str = "https://openapi.zalo.me"
     zns_api_url: str = "https://business.openapi.zalo.me"
@@ -58,14 +62,21 @@ class Settings(BaseSettings):
     dispatch_concurrency: int = Field(default=4, ge=1, le=64)
     dispatch_max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: int = Field(default=300, ge=1)
+    # How long a claimed message stays reserved for the worker that claimed it (models.claim): longer
+    # than a claim takes to send, short enough that a dead worker's messages go out again soon.
+    dispatch_lease_seconds: int = Field(default=300, ge=1)
     # Messages per minute and channel (Zalo allows 4,000 requests a minute per app).
     rate_limits: dict[str, int] = Field(default_factory=lambda: {"email": 120, "zalo": 1000, "zns": 500})
 
-    def channel_url(self, channel: str) -> str:
-        urls = {"email": self.email_url, "zalo": self.zalo_url, "zns": self.zns_url}
+    def channel_url(self, channel: str) -> str | None:
+        """The channel's apprise URL, or None when the channel is not configured."""
+        urls = {name: secret.get_secret_value() if secret else "" for name, secret in
+                (("email", self.email_url), ("zalo", self.zalo_url), ("zns", self.zns_url))}
         if channel not in urls:
             raise ValueError(f"unknown channel {channel!r}")
-        return urls[channel].get_secret_value()
+        if not any(urls.values()):
+            return EMBEDDED_MAILDIR
+        return urls[channel] or None
 
 
 _chosen: Settings | None = None

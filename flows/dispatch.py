@@ -1,27 +1,38 @@
 """The dispatch: send the outbox rows that are due, inside office hours, and record each result.
 
-Sends run concurrently (bounded) under a rate limit per channel; a failure is retried with
-exponential backoff and jitter, then falls back to the contact's next channel, then is marked dead
-and the coordinator is told. Nothing is silently lost.
+Dispatch claims, then sends, then records (DESIGN.md, models/claim.py): it claims a few due rows at a
+time (``sending`` under a lease, committed), prepares their messages, sends them outside any
+transaction, at most ``dispatch_concurrency`` at once, and writes each result in its own short
+transaction as soon as it is known; a new send starts only when an earlier result is written. So a
+crash leaves at most ``dispatch_concurrency`` messages sent and unrecorded, which the next run sends
+again once their lease has passed (with the same Message-ID for email).
+
+A failure is retried with exponential backoff and jitter, then falls back to the contact's next
+configured channel, then is marked dead and the coordinator is told. Nothing is silently lost.
 
 A dispatch returns counts keyed by what became of each row: a ``NotificationStatus`` when it is
 settled here (sent, cancelled, skipped), a ``Verdict`` after a failed send (retry, retry_next_day,
 hold, fallback, dead; ``hold`` also counts a message that waits for office hours without an
-attempt), and ``QUEUED`` for the rows written meanwhile.
+attempt), ``QUEUED`` for the rows written meanwhile, and ``LOST`` for rows whose lease passed to
+another worker before their result could be written.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from obligations.config.settings import Settings
 from obligations.flows.runtime import Runtime
+from obligations.models.claim import Claim, RunClock, claim, settle
 from obligations.models.contacts import Recipients, address, reachable_channels
 from obligations.models.db import session_scope
 from obligations.models.outbox import (
@@ -34,7 +45,7 @@ from obligations.models.outbox import (
     fallback_row,
     outbox_row,
 )
-from obligations.models.queries import due_notifications, insert_ignoring_duplicates
+from obligations.models.queries import insert_ignoring_duplicates
 from obligations.models.tables import (
     Agency,
     Contact,
@@ -45,7 +56,14 @@ from obligations.models.tables import (
     Plan,
     Provision,
 )
-from obligations.notifications.channels import limiters_for, message_for, pace, seed_zalo_tokens
+from obligations.notifications.channels import (
+    configured,
+    limiters_for,
+    message_for,
+    not_configured_reason,
+    pace,
+    seed_zalo_tokens,
+)
 from obligations.notifications.links import action_link
 from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
 from obligations.notifications.render import render
@@ -53,8 +71,17 @@ from obligations.notifications.send import Message, RateLimiter, Sender, SendRes
 from obligations.rules.calendar import WorkCalendar, require_aware
 from obligations.rules.status import OPEN, Status
 
-# Rows written during a batch (fallbacks, notices), counted beside the statuses and verdicts.
+# Rows written during a run (fallbacks, notices), counted beside the statuses and verdicts.
 QUEUED = "queued"
+# Rows whose lease passed before their result was written: another worker has them now.
+LOST = "lease_lost"
+# A claim takes this many rows per concurrent send: enough to keep the senders busy, few enough that
+# the rows claimed and not yet sent stay a handful (they wait for their lease should the worker die).
+CLAIM_PER_SENDER = 2
+
+
+def claim_size(settings: Settings) -> int:
+    return max(1, min(settings.dispatch_batch, settings.dispatch_concurrency * CLAIM_PER_SENDER))
 
 
 def backoff(notification_id: int, attempts: int, base_seconds: int) -> timedelta:
@@ -157,97 +184,154 @@ def _next_opening(calendar: WorkCalendar, as_of: datetime) -> datetime:
     return calendar.office_opening(calendar.next_working_day(day, include=False))
 
 
-class Dispatcher:
-    def __init__(self, session: Session, rt: Runtime, as_of: datetime, sender: Sender,
-                 limiters: dict[str, RateLimiter]) -> None:
-        self.session, self.rt, self.as_of, self.sender, self.limiters = session, rt, as_of, sender, limiters
-        self.outcome: Counter = Counter()
-        self.new_rows: list[dict] = []
+@dataclass
+class Result:
+    """What became of one claimed row: the outcome counted, the columns written, the rows it begets."""
 
-    def prepare(self, note: Notification, lookup: Lookup) -> Message | None:
-        """The message to send for ``note``, or None when it is settled here (cancelled, stale, held)."""
+    note: Notification
+    outcome: str
+    values: dict[str, Any]
+    new_rows: list[dict] = field(default_factory=list)
+
+
+# A send's row and result; no result when the row's lease passed before the send could begin.
+Sent = tuple[Notification, SendResult | None]
+
+
+class Dispatcher:
+    """One dispatch run: its moment, sender and limits, and the counts of what became of each row."""
+
+    def __init__(self, engine: Engine, rt: Runtime, as_of: datetime, sender: Sender,
+                 limiters: dict[str, RateLimiter], clock: RunClock) -> None:
+        self.engine, self.rt, self.as_of, self.sender, self.limiters = engine, rt, as_of, sender, limiters
+        self.clock = clock
+        self.outcome: Counter = Counter()
+
+    def run(self, claimed: Claim) -> None:
+        """Prepare the claimed rows, write those settled without a send, then send and record the rest."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            notes = list(session.scalars(
+                select(Notification).where(Notification.id.in_(claimed.ids))
+                .order_by(Notification.next_attempt_at, Notification.id)
+            ))
+            lookup = Lookup(session, notes)
+        # The session is closed: nothing below holds a transaction open while messages go out.
+        prepared = [(note, self.prepare(note, lookup)) for note in notes]
+        self.save([result for _, result in prepared if isinstance(result, Result)], claimed.lease_until)
+        jobs = [(note, message) for note, message in prepared if isinstance(message, Message)]
+        self.send_and_record(jobs, lookup, claimed.lease_until)
+
+    def prepare(self, note: Notification, lookup: Lookup) -> Message | Result:
+        """The message to send for ``note``, or its result when it is settled here (cancelled, stale, held)."""
         plan = lookup.plan_of(note)
         calendar = self.rt.calendar(plan.zone)
         occurrence = lookup.occurrences.get(note.occurrence_id)
         if occurrence is not None and note.kind in LADDER and Status(occurrence.status) not in OPEN:
             # Submitted or settled since the sweep wrote it.
-            return self._settle(note, NotificationStatus.CANCELLED, None)
+            return Result(note, NotificationStatus.CANCELLED, {"status": NotificationStatus.CANCELLED,
+                                                               "last_error": None})
         if occurrence is not None and note.kind in BEFORE_DEADLINE and self.as_of >= occurrence.effective_deadline:
             # Held past the deadline (a night, a weekend, retries): "due in N days" would now be false.
             reason = "stale: the deadline passed before the reminder could be sent"
-            return self._settle(note, NotificationStatus.SKIPPED, reason)
+            return Result(note, NotificationStatus.SKIPPED, {"status": NotificationStatus.SKIPPED,
+                                                             "last_error": reason})
+        if not configured(self.rt.settings, note.channel):
+            failure = Failure(Action.FALLBACK, not_configured_reason(note.channel))
+            return self.after_send(note, SendResult(False, failure), lookup, attempted=False)
         if not calendar.is_office_time(self.as_of):
-            note.next_attempt_at = calendar.next_office_moment(self.as_of)
-            self.outcome[Verdict.HOLD] += 1
-            self.session.add(note)
-            return None
+            return Result(note, Verdict.HOLD, {"status": NotificationStatus.PENDING,
+                                               "next_attempt_at": calendar.next_office_moment(self.as_of)})
         context = message_context(lookup, self.rt, note, self.as_of)
         contact = lookup.contacts[note.recipient_id]
         rendered = render(note.kind, contact.language, context)
         note.subject = rendered.subject
         replies = [c.email for c in lookup.coordinators(plan) if c.email]
-        return message_for(self.rt.settings, note.channel, address(contact, note.channel), rendered, kind=note.kind,
-                           notification_id=note.id, replies=replies, context=context)
+        return message_for(self.rt.settings, note.channel, address(contact, note.channel), rendered,
+                           key=note.dedup_key, kind=note.kind, notification_id=note.id, replies=replies,
+                           context=context)
 
-    def _settle(self, note: Notification, status: NotificationStatus, reason: str | None) -> None:
-        note.status = status
-        note.last_error = reason
-        self.outcome[status] += 1
-        self.session.add(note)
-        return None
+    def send_and_record(self, jobs: list[tuple[Notification, Message]], lookup: Lookup, lease_until: datetime) -> None:
+        """Send at most ``dispatch_concurrency`` at once, and record each result as soon as it is known.
 
-    def send_all(self, jobs: list[tuple[Notification, Message]]) -> list[tuple[Notification, SendResult]]:
-        def send(job: tuple[Notification, Message]) -> tuple[Notification, SendResult]:
-            note, message = job
-            pace(self.limiters, message)
-            try:
-                return note, self.sender(message)
-            except Exception as exc:  # noqa: BLE001 - one broken send must not lose the batch's results
-                return note, SendResult(False, Failure(Action.RETRY, f"{exc.__class__.__name__}: {exc}"))
-
-        workers = min(self.rt.settings.dispatch_concurrency, len(jobs))
-        if workers <= 1:
-            return [send(job) for job in jobs]
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
-            return list(pool.map(send, jobs))
-
-    def record(self, note: Notification, result: SendResult, lookup: Lookup) -> None:
-        plan = lookup.plan_of(note)
-        calendar = self.rt.calendar(plan.zone)
-        if result.ok:
-            note.status, note.sent_at, note.last_error = NotificationStatus.SENT, self.as_of, None
-            note.attempts += 1
-            self.outcome[NotificationStatus.SENT] += 1
-            self.session.add(note)
+        A send starts only when a seat is free, and a seat is freed only once its result is written:
+        at any moment at most ``dispatch_concurrency`` messages are sent or sending and not recorded.
+        """
+        queue = deque(jobs)
+        seats = min(self.rt.settings.dispatch_concurrency, len(jobs))
+        if not seats:
             return
+        with ThreadPoolExecutor(max_workers=seats, thread_name_prefix="dispatch") as pool:
+            running: set = set()
+            while queue or running:
+                while queue and len(running) < seats:
+                    running.add(pool.submit(self._send, *queue.popleft(), lease_until))
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    note, result = future.result()
+                    if result is None:
+                        self.outcome[LOST] += 1
+                    else:
+                        self.save([self.after_send(note, result, lookup)], lease_until)
+
+    def _send(self, note: Notification, message: Message, lease_until: datetime) -> Sent:
+        """One send, in a worker thread; None instead of a result when the lease passed before it began."""
+        pace(self.limiters, message)
+        if self.clock.now() >= lease_until:
+            return note, None  # another worker may have claimed it meanwhile: sending now could repeat it
+        try:
+            return note, self.sender(message)
+        except Exception as exc:  # noqa: BLE001 - one broken send must not lose the others' results
+            return note, SendResult(False, Failure(Action.RETRY, f"{exc.__class__.__name__}: {exc}"))
+
+    def save(self, results: list[Result], lease_until: datetime) -> None:
+        """Write results under the claim's lease, with the rows they beget, in one short transaction."""
+        if not results:
+            return
+        with session_scope(self.engine) as session:
+            for result in results:
+                if not settle(session, result.note.id, lease_until, result.values):
+                    self.outcome[LOST] += 1
+                    continue
+                self.outcome[result.outcome] += 1
+                if queued := insert_ignoring_duplicates(session, Notification, result.new_rows):
+                    self.outcome[QUEUED] += queued
+
+    def after_send(self, note: Notification, result: SendResult, lookup: Lookup, *, attempted: bool = True) -> Result:
+        """The row's new state after a send (``attempted``) or a send refused before it began."""
+        if result.ok:
+            values = {"status": NotificationStatus.SENT, "sent_at": self.as_of, "last_error": None,
+                      "attempts": note.attempts + 1, "subject": note.subject}
+            return Result(note, NotificationStatus.SENT, values)
         failure = result.failure or Failure(Action.RETRY, "send failed")
-        if failure.action is not Action.HOLD:
-            note.attempts += 1
-        note.last_error = str(failure)
+        attempts = note.attempts + (1 if attempted and failure.action is not Action.HOLD else 0)
+        values = {"status": NotificationStatus.PENDING, "attempts": attempts, "last_error": str(failure),
+                  "subject": note.subject}
         contact = lookup.contacts[note.recipient_id]
         channels = reachable_channels(contact)
-        later = channels[channels.index(note.channel) + 1:] if note.channel in channels else []
-        verdict = after_failure(
-            failure, attempts=note.attempts, max_attempts=self.rt.settings.dispatch_max_attempts,
-            has_next_channel=bool(later),
-        )
+        after = channels[channels.index(note.channel) + 1:] if note.channel in channels else []
+        later = [channel for channel in after if configured(self.rt.settings, channel)]
+        verdict = after_failure(failure, attempts=attempts, max_attempts=self.rt.settings.dispatch_max_attempts,
+                                has_next_channel=bool(later))
+        new_rows: list[dict] = []
         if verdict is Verdict.RETRY:
-            note.next_attempt_at = self.as_of + backoff(note.id, note.attempts, self.rt.settings.retry_base_seconds)
+            values["next_attempt_at"] = self.as_of + backoff(note.id, attempts, self.rt.settings.retry_base_seconds)
         elif verdict in (Verdict.HOLD, Verdict.RETRY_NEXT_DAY):
-            note.next_attempt_at = _next_opening(calendar, self.as_of)
+            values["next_attempt_at"] = _next_opening(self.rt.calendar(lookup.plan_of(note).zone), self.as_of)
         elif verdict is Verdict.FALLBACK:
-            note.status = NotificationStatus.FAILED
-            self.new_rows.append(fallback_row(note, later[0], self.as_of))
+            values["status"] = NotificationStatus.FAILED
+            new_rows.append(fallback_row(note, later[0], self.as_of))
         else:
-            note.status = NotificationStatus.DEAD
-            self._tell_coordinator(note, lookup, plan, calendar, channels, failure)
-        self.outcome[verdict] += 1
-        self.session.add(note)
+            values["status"] = NotificationStatus.DEAD
+            new_rows.extend(self._tell_coordinator(note, lookup, channels, failure))
+        return Result(note, verdict, values, new_rows)
 
-    def _tell_coordinator(self, note: Notification, lookup: Lookup, plan: Plan, calendar: WorkCalendar,
-                          channels: list[str], failure: Failure) -> None:
+    def _tell_coordinator(self, note: Notification, lookup: Lookup, channels: list[str],
+                          failure: Failure) -> list[dict]:
+        """The "undeliverable" notices about a dead message, one per coordinator of its plan."""
         if note.kind in NO_NOTICE or note.occurrence_id is None:
-            return
+            return []
+        plan = lookup.plan_of(note)
+        calendar = self.rt.calendar(plan.zone)
         contact = lookup.contacts[note.recipient_id]
         payload = {
             "notify": "coordinator",
@@ -258,11 +342,13 @@ class Dispatcher:
             "subject": note.subject or note.step,
             "error": str(failure),
         }
+        rows = []
         for coordinator in lookup.coordinators(plan):
             if coordinator.id == contact.id:
                 continue
-            for channel in reachable_channels(coordinator)[:1]:
-                self.new_rows.append(
+            usable = [c for c in reachable_channels(coordinator) if configured(self.rt.settings, c)]
+            for channel in usable[:1]:
+                rows.append(
                     outbox_row(
                         kind=NotificationKind.UNDELIVERABLE, step=event_step(NotificationKind.UNDELIVERABLE, note.id),
                         occurrence_id=note.occurrence_id, recipient_id=coordinator.id, channel=channel,
@@ -271,34 +357,21 @@ class Dispatcher:
                         payload=payload,
                     )
                 )
+        return rows
 
 
-def dispatch_batch(session: Session, rt: Runtime, as_of: datetime, *, limit: int, sender: Sender,
-                   limiters: dict[str, RateLimiter]) -> Counter:
-    """Send up to ``limit`` due messages; returns counts by outcome."""
-    notes = due_notifications(session, as_of, limit)
-    lookup = Lookup(session, notes)
-    dispatcher = Dispatcher(session, rt, as_of, sender, limiters)
-    jobs = [(note, message) for note in notes if (message := dispatcher.prepare(note, lookup)) is not None]
-    for note, result in dispatcher.send_all(jobs):
-        dispatcher.record(note, result, lookup)
-    session.flush()
-    queued = insert_ignoring_duplicates(session, Notification, dispatcher.new_rows)
-    if queued:
-        dispatcher.outcome[QUEUED] += queued
-    return dispatcher.outcome
+def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = send_with_apprise,
+             clock: RunClock | None = None) -> Counter:
+    """Claim, send and record until nothing is due ``as_of``; returns counts by outcome.
 
-
-def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = send_with_apprise) -> Counter:
+    Rows written meanwhile (fallbacks, notices) that are due at once go out in the same run; retried
+    and held rows move later than ``as_of``, so the run ends.
+    """
     require_aware(as_of)
     seed_zalo_tokens(rt.settings)
-    total: Counter = Counter()
-    batch = rt.settings.dispatch_batch
-    limiters = limiters_for(rt.settings)
-    while True:
-        with session_scope(engine) as session:
-            outcome = dispatch_batch(session, rt, as_of, limit=batch, sender=sender, limiters=limiters)
-        total.update(outcome)
-        # Rows queued now (fallbacks, notices) may be due at once; held and retried rows move later.
-        if sum(outcome.values()) - outcome.get(QUEUED, 0) < batch and not outcome.get(QUEUED):
-            return total
+    dispatcher = Dispatcher(engine, rt, as_of, sender, limiters_for(rt.settings), clock or RunClock(as_of))
+    lease = timedelta(seconds=rt.settings.dispatch_lease_seconds)
+    size = claim_size(rt.settings)
+    while claimed := claim(engine, as_of, dispatcher.clock.now(), lease, size):
+        dispatcher.run(claimed)
+    return dispatcher.outcome

@@ -120,23 +120,72 @@ def messages_by_year(session: Session) -> dict[int, Counter]:
 
 
 def outbox_counts(session: Session) -> dict[str, int]:
+    """Messages by outbox status."""
     rows = session.execute(select(Notification.status, func.count()).group_by(Notification.status))
     return {status: count for status, count in rows}
 
 
+# The outbox in motion, as `obligations status` shows it: waiting for a first attempt, waiting to be
+# retried after a failed one, being sent now (claimed under a lease), given up on.
+PENDING, RETRYING, SENDING, DEAD = "pending", "retrying", "sending", "dead"
+
+
+@dataclass(frozen=True)
+class OutboxMotion:
+    counts: dict[str, int]  # PENDING, RETRYING, SENDING, DEAD -> how many
+    retrying: list[dict]  # pending after a failed attempt: when the next one is, and the last error
+    sending: list[dict]  # claimed by a dispatch worker, until when
+
+
+def outbox_motion(session: Session, *, agency: str | None = None) -> OutboxMotion:
+    """The messages not yet settled, and how many were given up on; ``agency``: its contacts' only."""
+    statement = select(Notification.status, Notification.attempts, func.count()).group_by(
+        Notification.status, Notification.attempts
+    )
+    counts = dict.fromkeys((PENDING, RETRYING, SENDING, DEAD), 0)
+    for status, attempts, count in session.execute(_for_agency(statement, agency)):
+        key = RETRYING if status == NotificationStatus.PENDING and attempts > 0 else str(status)
+        if key in counts:
+            counts[key] += count
+    retrying = _messages(session, agency, (Notification.next_attempt_at, Notification.id),
+                         Notification.status == NotificationStatus.PENDING, Notification.attempts > 0)
+    sending = _messages(session, agency, (Notification.lease_until, Notification.id),
+                        Notification.status == NotificationStatus.SENDING)
+    return OutboxMotion(
+        counts=counts,
+        retrying=[message | {"next_attempt_at": note.next_attempt_at.isoformat()} for note, message in retrying],
+        sending=[message | {"lease_until": note.lease_until.isoformat() if note.lease_until else None}
+                 for note, message in sending],
+    )
+
+
 def dead_messages(session: Session, *, agency: str | None = None) -> list[dict]:
     """Messages given up on, newest first: the coordinator must reach these people another way."""
+    order = (Notification.created_at.desc(), Notification.id.desc())
+    return [message for _, message in _messages(session, agency, order, Notification.status == NotificationStatus.DEAD)]
+
+
+def _for_agency(statement, agency: str | None):
+    """``statement`` over notifications, narrowed to the messages to ``agency``'s contacts when given."""
+    if not agency:
+        return statement
+    return (statement.join(Contact, Contact.id == Notification.recipient_id)
+            .join(Agency, Agency.id == Contact.agency_id).where(Agency.code == agency))
+
+
+def _messages(session: Session, agency: str | None, order, *conditions) -> list[tuple[Notification, dict]]:
+    """The notifications meeting ``conditions``, each with what status shows of it."""
     statement = (
         select(Notification, Contact.name, Agency.code)
         .outerjoin(Contact, Contact.id == Notification.recipient_id)
         .outerjoin(Agency, Agency.id == Contact.agency_id)
-        .where(Notification.status == NotificationStatus.DEAD)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .where(*conditions)
+        .order_by(*order)
     )
     if agency:
         statement = statement.where(Agency.code == agency)
     return [
-        {
+        (note, {
             "id": note.id,
             "occurrence": note.occurrence_id,
             "kind": note.kind,
@@ -147,6 +196,6 @@ def dead_messages(session: Session, *, agency: str | None = None) -> list[dict]:
             "subject": note.subject,
             "attempts": note.attempts,
             "error": note.last_error,
-        }
+        })
         for note, name, code in session.execute(statement)
     ]

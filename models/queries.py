@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
-from obligations.models.outbox import NotificationStatus
-from obligations.models.tables import Notification, Occurrence
+from obligations.models.tables import Occurrence
 
 
 def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Sequence[dict]) -> int:
@@ -55,12 +54,3 @@ def due_occurrences(session: Session, as_of: datetime, limit: int) -> list[Occur
     )
     return list(session.scalars(lock_for_work(statement, session)))
 
-
-def due_notifications(session: Session, as_of: datetime, limit: int) -> list[Notification]:
-    statement = (
-        select(Notification)
-        .where(Notification.status == NotificationStatus.PENDING, Notification.next_attempt_at <= as_of)
-        .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(limit)
-    )
-    return list(session.scalars(lock_for_work(statement, session)))

@@ -2,6 +2,7 @@
 
 from apprise.manager_plugins import NotificationManager
 
+from obligations.notifications import message_id
 from obligations.notifications.maildir import NotifyMaildir
 from obligations.notifications.zalo_oa import NotifyZaloOA
 from obligations.notifications.zns import NotifyZNS
@@ -15,6 +16,7 @@ def register_plugins() -> None:
     for plugin in (NotifyZaloOA, NotifyZNS):
         if plugin.protocol not in manager:
             manager.add(plugin)
+    message_id.install()
 
 
 register_plugins()

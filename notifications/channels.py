@@ -8,9 +8,12 @@ which channels take HTML, and how fast each channel may be used.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from obligations.config.settings import Settings
+from obligations.notifications.message_id import message_id
 from obligations.notifications.render import Rendered
 from obligations.notifications.send import Message, RateLimiter, recipient_url
 from obligations.notifications.zalo_tokens import FileTokenStore, seed
@@ -19,6 +22,29 @@ CHANNELS = ("email", "zalo", "zns")
 ZALO_SCHEMES = ("zalo", "zns")
 ZNS_TEXT_MAX = 30  # a ZNS template parameter takes at most 30 characters
 DEFAULT_RATE = 600  # messages a minute, for a channel the settings leave out
+MAIL_SCHEMES = ("mailto", "mailtos", "maildir")  # what becomes an email, with a Message-ID
+NO_DOMAIN = "obligations.invalid"  # a Message-ID's domain when the sender's is unknown (RFC 2606)
+
+
+def configured(settings: Settings, channel: str) -> bool:
+    """Whether the settings give ``channel`` a URL (see ``Settings.channel_url``)."""
+    return settings.channel_url(channel) is not None
+
+
+def not_configured_reason(channel: str) -> str:
+    return f"kênh {channel} chưa được cấu hình"
+
+
+@lru_cache(maxsize=16)
+def sender_domain(url: str) -> str:
+    """The domain of the address mail is sent from: the URL's ``from=``, else a mailto URL's host."""
+    parts = urlsplit(url)
+    sender = (parse_qs(parts.query).get("from") or [""])[0]
+    if "@" in sender:
+        return sender.rpartition("@")[2].strip(" >") or NO_DOMAIN
+    if parts.scheme in ("mailto", "mailtos") and parts.hostname:
+        return parts.hostname
+    return NO_DOMAIN
 
 
 def zns_template_data(context: Mapping[str, Any]) -> dict[str, str]:
@@ -57,11 +83,18 @@ def channel_params(settings: Settings, channel: str, *, kind: str, notification_
     return params
 
 
-def message_for(settings: Settings, channel: str, address: str, rendered: Rendered, **params: Any) -> Message:
-    """The message to send to ``address`` on ``channel``: its URL, subject, text, and HTML for email."""
-    url = recipient_url(settings.channel_url(channel), address, channel_params(settings, channel, **params))
+def message_for(settings: Settings, channel: str, address: str, rendered: Rendered, *, key: str,
+                **params: Any) -> Message:
+    """The message to send to ``address`` on ``channel``: its URL, subject, text, and HTML for email.
+
+    ``key``, the outbox row's deduplication key, gives an email its Message-ID, the same at every send.
+    """
+    base = settings.channel_url(channel)
+    url = recipient_url(base, address, channel_params(settings, channel, **params))
     html = rendered.html if channel == "email" else None
-    return Message(channel, url, rendered.subject, rendered.text, html)
+    mail = base.partition("://")[0] in MAIL_SCHEMES
+    return Message(channel, url, rendered.subject, rendered.text, html,
+                   message_id=message_id(key, sender_domain(base)) if mail else None)
 
 
 _limiters: dict[tuple[str, int], RateLimiter] = {}
@@ -85,6 +118,6 @@ def pace(limiters: Mapping[str, RateLimiter], message: Message) -> None:
 def seed_zalo_tokens(settings: Settings) -> None:
     """The OA's first token pair comes from settings; after that the store keeps the rotated pair."""
     prefixes = tuple(f"{scheme}://" for scheme in ZALO_SCHEMES)
-    uses_zalo = any(settings.channel_url(channel).startswith(prefixes) for channel in ("zalo", "zns"))
+    uses_zalo = any((settings.channel_url(channel) or "").startswith(prefixes) for channel in ("zalo", "zns"))
     if uses_zalo and settings.zalo_access_token and settings.zalo_refresh_token:
         seed(FileTokenStore(settings.zalo_token_store), settings.zalo_access_token, settings.zalo_refresh_token)

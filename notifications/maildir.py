@@ -16,6 +16,8 @@ from apprise import NotifyFormat, NotifyType
 from apprise.conversion import convert_between
 from apprise.plugins.base import NotifyBase
 
+from obligations.notifications.message_id import current as current_message_id
+
 
 class NotifyMaildir(NotifyBase):
     service_name = "Maildir"
@@ -43,7 +45,7 @@ class NotifyMaildir(NotifyBase):
         if self.to:
             message["To"] = self.to
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain="obligations.local")
+        message["Message-ID"] = current_message_id() or make_msgid(domain="obligations.local")
         if self.reply_to:
             message["Reply-To"] = self.reply_to
         if self.channel:

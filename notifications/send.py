@@ -13,6 +13,7 @@ import apprise
 from apprise import NotifyFormat
 
 import obligations.notifications  # noqa: F401  (registers the project's plugins)
+from obligations.notifications.message_id import sending_with
 from obligations.notifications.outcome import Action, Failure
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ class Message:
     subject: str
     text: str
     html: str | None = None
+    message_id: str | None = None  # for email: the same for every send of one outbox row
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,10 @@ def recipient_url(base_url: str, address: str, params: dict[str, str] | None = N
     return f"{scheme}://{location}?{'&'.join(pairs)}"
 
 
-def private(url: str) -> str:
+def private(url: str | None) -> str:
     """The URL as safe to print: credentials and tokens masked by the plugin that owns it."""
+    if url is None:
+        return "chưa được cấu hình"
     server = apprise.Apprise.instantiate(url)
     return server.url(privacy=True) if server else "<invalid URL>"
 
@@ -82,7 +86,8 @@ def send_with_apprise(message: Message) -> SendResult:
     apprise_log = logging.getLogger("apprise")
     apprise_log.addHandler(warnings)
     try:
-        ok = server.notify(body=body, title=message.subject, body_format=body_format)
+        with sending_with(message.message_id):
+            ok = server.notify(body=body, title=message.subject, body_format=body_format)
     except Exception as exc:  # noqa: BLE001 - a plugin failure is a failed send, recorded for retry
         log.warning("send through %s failed: %s", server.url(privacy=True), exc.__class__.__name__)
         return SendResult(False, Failure(Action.RETRY, f"{exc.__class__.__name__}: {exc}"))

@@ -160,36 +160,75 @@ def status(
     plan: Annotated[str | None, typer.Option("--plan", help="Only this plan (code).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """Occurrences by agency and status; with --overdue, the overdue ones one by one."""
-    from obligations.flows.report import counts_by_agency
+    """Occurrences by agency and status, and the outbox in motion; with --overdue, the overdue ones one by one."""
+    from obligations.flows.report import counts_by_agency, outbox_motion
+    from obligations.models.db import session_scope
 
     moment = parse_as_of(as_of)
     report = entry.status_report(moment, agency=agency, plan=plan)
+    # Read beside the entry point's report: flows/entry.py's StatusReport does not carry it (yet).
+    with entry.opened() as (engine, _), session_scope(engine) as session:
+        motion = outbox_motion(session, agency=agency)
     late = [v for v in report.views if v.status == Status.OVERDUE]
     by_agency = counts_by_agency(report.views)
-    dead = report.dead
     if as_json:
         payload = {
             "as_of": moment.isoformat(),
             "by_agency": {code: dict(counts) for code, counts in by_agency.items()},
             "outbox": report.outbox,
-            "dead": dead,
+            "in_motion": motion.counts,
+            "retrying": motion.retrying,
+            "sending": motion.sending,
+            "dead": report.dead,
         }
         if overdue:
             payload["overdue"] = [v.as_dict() for v in sorted(late, key=lambda v: -v.working_days_overdue)]
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
     out.print(status_table(f"Tình hình thực hiện đến {moment.isoformat()}", "Cơ quan", by_agency))
-    if dead:
-        table = Table(title=f"[bold red]{len(dead)} tin nhắn không gửi được[/]")
-        for column in ("Số", "Người nhận", "Cơ quan", "Kênh", "Tin nhắn", "Lý do"):
-            table.add_column(column)
-        for row in dead[:20]:
-            table.add_row(str(row["id"]), row["recipient"] or "—", row["agency"] or "—", row["channel"],
-                          row["subject"] or row["step"], row["error"] or "")
+    out.print("Hộp thư đi: " + ", ".join(f"{motion.counts[key]} {label}" for key, label in OUTBOX_VI.items()) + ".",
+              highlight=False)
+    for table in outbox_tables(motion, report.dead, moment):
         out.print(table)
     if overdue:
         out.print(overdue_table(late))
+
+
+OUTBOX_VI = {"pending": "chờ gửi", "retrying": "chờ gửi lại", "sending": "đang gửi", "dead": "không gửi được"}
+SHOWN = 20  # rows of each outbox table; --json lists them all
+
+
+def outbox_tables(motion, dead: list[dict], moment: datetime) -> list[Table]:
+    """The messages retrying, being sent and given up on, times in the settings' zone."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(get_settings().zone)
+
+    def local(iso: str | None) -> str:
+        return datetime.fromisoformat(iso).astimezone(zone).strftime("%d/%m/%Y %H:%M") if iso else "—"
+
+    def lease(iso: str | None) -> str:
+        passed = iso is not None and datetime.fromisoformat(iso) <= moment
+        return local(iso) + (" (đã hết hạn: lần chạy sau gửi lại)" if passed else "")
+
+    tables = []
+    for rows, title, columns in (
+        (motion.retrying, "[bold yellow]{} tin nhắn chờ gửi lại[/]",
+         {"Lần thử": lambda r: str(r["attempts"]), "Gửi lại lúc": lambda r: local(r["next_attempt_at"]),
+          "Lỗi gần nhất": lambda r: r["error"] or ""}),
+        (motion.sending, "{} tin nhắn đang gửi", {"Giữ đến": lambda r: lease(r["lease_until"])}),
+        (dead, "[bold red]{} tin nhắn không gửi được[/]", {"Lý do": lambda r: r["error"] or ""}),
+    ):
+        if not rows:
+            continue
+        table = Table(title=title.format(len(rows)))
+        for column in ("Số", "Người nhận", "Cơ quan", "Kênh", "Tin nhắn", *columns):
+            table.add_column(column)
+        for row in rows[:SHOWN]:
+            table.add_row(str(row["id"]), row["recipient"] or "—", row["agency"] or "—", row["channel"],
+                          row["subject"] or row["step"], *(cell(row) for cell in columns.values()))
+        tables.append(table)
+    return tables
 
 
 def overdue_table(late) -> Table:

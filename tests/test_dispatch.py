@@ -175,3 +175,64 @@ def test_rate_limiter_spaces_sends_after_a_burst():
         limiter.acquire()
     assert slept == [pytest.approx(1.0), pytest.approx(1.0)]
     assert clock["t"] == pytest.approx(2.0)
+
+
+# --- channels that are not configured ------------------------------------------------------------
+
+
+def test_only_an_install_with_no_channel_at_all_writes_everything_to_the_maildir():
+    from obligations.config.settings import EMBEDDED_MAILDIR
+
+    channels = ("email", "zalo", "zns")
+    embedded = Settings(_env_file=None)
+    assert [embedded.channel_url(c) for c in channels] == [EMBEDDED_MAILDIR] * 3
+    email_only = Settings(_env_file=None, email_url="mailtos://u:p@smtp.example.org", zalo_url="")
+    assert [email_only.channel_url(c) for c in channels] == ["mailtos://u:p@smtp.example.org", None, None]
+    with pytest.raises(ValueError, match="unknown channel"):
+        email_only.channel_url("fax")
+
+
+def test_a_channel_not_configured_falls_back_to_the_next_configured_one(engine, maildir, inbox):
+    build(engine, channels=["zns", "zalo", "email"])  # only email is configured
+    rt = Runtime(Settings(email_url=f"maildir://{maildir}"))
+    sweep(engine, rt, vn(2017, 11, 30, 8))
+    outcome = dispatch(engine, rt, vn(2017, 11, 30, 8))
+    assert outcome["fallback"] == 3 and outcome["sent"] == 3 and outcome["queued"] == 3
+    with Session(engine) as session:
+        rows = session.scalars(select(Notification).where(Notification.status.in_(["failed", "sent"]))).all()
+    assert {(n.channel, n.status) for n in rows} == {("zns", "failed"), ("email", "sent")}  # zalo skipped too
+    failed = [n for n in rows if n.status == "failed"]
+    assert {(n.last_error, n.attempts) for n in failed} == {("kênh zns chưa được cấu hình", 0)}
+    assert sorted(m["To"] for m in inbox()) == ["user2@example.org", "user4@example.org", "user5@example.org"]
+
+
+def test_with_no_configured_channel_left_a_message_is_dead_saying_why(engine, maildir, inbox):
+    from sqlalchemy import update
+
+    from obligations.models.tables import Contact
+
+    build(engine, channels=["zalo"])
+    with session_scope(engine) as session:  # the coordinator can still be told by email
+        session.execute(update(Contact).where(Contact.role == "coordinator").values(channels=["zalo", "email"]))
+    rt = Runtime(Settings(email_url=f"maildir://{maildir}"))
+    sweep(engine, rt, vn(2017, 11, 30, 8))
+    outcome = dispatch(engine, rt, vn(2017, 11, 30, 8))
+    assert outcome["dead"] == 3 and outcome["queued"] == 3 and outcome["sent"] == 3  # the three notices
+    with Session(engine) as session:
+        dead = session.scalars(select(Notification).where(Notification.status == "dead")).all()
+    assert {(n.channel, n.last_error, n.attempts) for n in dead} == {("zalo", "kênh zalo chưa được cấu hình", 0)}
+    mails = inbox()
+    assert {m["To"] for m in mails} == {"user0@example.org"}  # only the coordinator's notices went out
+    assert all("chưa được cấu hình" in m.get_body(preferencelist=("plain",)).get_content() for m in mails)
+
+
+def test_maildir_messages_carry_the_message_id_of_their_key(engine, rt, inbox):
+    from obligations.notifications.message_id import message_id
+
+    build(engine)
+    sweep(engine, rt, vn(2017, 11, 30, 8))
+    dispatch(engine, rt, vn(2017, 11, 30, 8))
+    with Session(engine) as session:
+        keys = session.scalars(select(Notification.dedup_key).where(Notification.status == "sent")).all()
+    # No from= in the maildir URL: the reserved domain stands in for the sender's.
+    assert {m["Message-ID"] for m in inbox()} == {message_id(key, "obligations.invalid") for key in keys}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -118,3 +119,71 @@ def test_channels_command_masks_secrets(monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     assert "smtp.example.org" in result.stdout and "chưa có token" in result.stdout
     assert "Very-S3cret" not in result.stdout and "Zalo-App-S3cret" not in result.stdout
+
+
+class Killed(BaseException):
+    """The dispatch process dying: not an ``Exception``, so not mistaken for a failed send."""
+
+
+def test_an_email_has_one_message_id_from_its_key_and_a_resend_has_the_same(sqlite_engine, smtp):
+    from datetime import timedelta
+
+    from obligations.notifications.message_id import message_id
+    from obligations.notifications.send import send_with_apprise
+
+    smtp.start()
+    build(sqlite_engine)
+    rt = runtime(smtp, dispatch_concurrency=1, dispatch_lease_seconds=60)
+    morning = vn(2017, 11, 30, 8)
+    sweep(sqlite_engine, rt, morning)
+
+    def send_then_die(message):
+        send_with_apprise(message)
+        raise Killed  # sent, never recorded
+
+    with pytest.raises(Killed):
+        dispatch(sqlite_engine, rt, morning, sender=send_then_die)
+    assert len(smtp.received) == 1
+    assert dispatch(sqlite_engine, rt, morning + timedelta(seconds=61))["sent"] == 3  # the lease passed
+    with Session(sqlite_engine) as session:
+        keys = {n.dedup_key for n in session.scalars(select(Notification).where(Notification.status == "sent"))}
+    expected = {message_id(key, "example.org") for key in keys}  # the domain of from=nhacviec@example.org
+    ids = [[str(value) for value in mail.get_all("Message-ID")] for _, _, mail in smtp.received]
+    assert len(ids) == 4 and all(len(found) == 1 for found in ids)
+    assert {found[0] for found in ids} == expected
+    first, *rest = [found[0] for found in ids]
+    assert rest.count(first) == 1  # the resend carries the first send's Message-ID
+
+
+def test_status_shows_the_outbox_in_motion(sqlite_engine, sqlite_url, smtp, monkeypatch):
+    import json
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from obligations.cli import app
+    from obligations.models.claim import claim
+
+    build(sqlite_engine)
+    rt = runtime(smtp)
+    sweep(sqlite_engine, rt, vn(2017, 11, 30, 8))
+    assert dispatch(sqlite_engine, rt, vn(2017, 11, 30, 8))["retry"] == 3  # nobody listens: three retries
+    nine = vn(2017, 11, 30, 9)
+    taken = claim(sqlite_engine, nine, nine, timedelta(minutes=5), 1)  # a worker is sending one now
+    assert taken is not None
+    monkeypatch.setenv("OBLIGATIONS_EMAIL_URL", smtp.url)
+    as_of = ["--as-of", "2017-11-30T09:01+07:00"]
+    report = json.loads(CliRunner().invoke(app, ["--database-url", sqlite_url, "status", "--json", *as_of]).stdout)
+    assert report["in_motion"] == {"pending": 0, "retrying": 2, "sending": 1, "dead": 0}
+    assert report["outbox"]["pending"] == 2 and report["outbox"]["sending"] == 1  # by status, retries in pending
+    assert all(r["attempts"] == 1 and "Connection error" in r["error"] and r["next_attempt_at"]
+               for r in report["retrying"])
+    [sending] = report["sending"]
+    assert sending["id"] == taken.ids[0] and sending["lease_until"] == taken.lease_until.isoformat()
+    table = CliRunner().invoke(app, ["--database-url", sqlite_url, "status", *as_of]).stdout
+    assert "Hộp thư đi: 0 chờ gửi, 2 chờ gửi lại, 1 đang gửi, 0 không gửi được." in table
+    assert "2 tin nhắn chờ gửi lại" in table and "1 tin nhắn đang gửi" in table
+    assert "09:05" in table and "hết hạn" not in table  # the lease, in Hanoi time, not passed yet
+    later = CliRunner().invoke(app, ["--database-url", sqlite_url, "status", "--as-of", "2017-11-30T09:06+07:00"])
+    assert "(đã hết hạn: lần" in later.stdout  # its worker is gone: the next run sends it
+    assert PASSWORD not in table
