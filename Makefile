@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test install install-test lint bench lock clean
+.PHONY: demo test test-chaos install install-test lint bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The chaos tests at full size: 1,000 messages, dispatch killed 20 times (make test runs a smaller size).
+test-chaos: install-test
+	OBLIGATIONS_CHAOS=full $(BIN)/python -m pytest -q -s tests/chaos
 
 lint: install-test
 	$(BIN)/ruff check .

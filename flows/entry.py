@@ -223,16 +223,18 @@ class StatusReport:
     views: list  # OccurrenceView of every occurrence, with its status at the moment asked
     outbox: dict[str, int]  # messages by outbox status
     dead: list[dict]  # messages that could not be delivered
+    motion: Any  # report.OutboxMotion: pending, retrying, sending and dead messages
 
 
 def status_report(as_of: datetime, *, agency: str | None = None, plan: str | None = None) -> StatusReport:
-    from obligations.flows.report import dead_messages, occurrences_at, outbox_counts
+    from obligations.flows.report import dead_messages, occurrences_at, outbox_counts, outbox_motion
 
     with opened() as (engine, rt), session_scope(engine) as session:
         return StatusReport(
             views=occurrences_at(session, rt, as_of, agency=agency, plan=plan),
             outbox=outbox_counts(session),
             dead=dead_messages(session, agency=agency),
+            motion=outbox_motion(session, agency=agency),
         )
 
 

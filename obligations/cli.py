@@ -161,14 +161,11 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Occurrences by agency and status, and the outbox in motion; with --overdue, the overdue ones one by one."""
-    from obligations.flows.report import counts_by_agency, outbox_motion
-    from obligations.models.db import session_scope
+    from obligations.flows.report import counts_by_agency
 
     moment = parse_as_of(as_of)
     report = entry.status_report(moment, agency=agency, plan=plan)
-    # Read beside the entry point's report: flows/entry.py's StatusReport does not carry it (yet).
-    with entry.opened() as (engine, _), session_scope(engine) as session:
-        motion = outbox_motion(session, agency=agency)
+    motion = report.motion
     late = [v for v in report.views if v.status == Status.OVERDUE]
     by_agency = counts_by_agency(report.views)
     if as_json:
