@@ -120,10 +120,18 @@ def test_dispatchers_at_once_send_each_message_once(engine, tmp_path, workers):
     assert statuses(engine) == {NotificationStatus.SENT: 160}
 
 
-@pytest.mark.parametrize("method", [CONDITIONAL, SKIP_LOCKED])
+# Row locks are PostgreSQL's only: SQLite is tested with the conditional claim, and refusing
+# SKIP LOCKED there has a test of its own below.
+@pytest.mark.parametrize(
+    ("engine", "method"),
+    [
+        ("sqlite", CONDITIONAL),
+        pytest.param("postgres", CONDITIONAL, marks=pytest.mark.postgres),
+        pytest.param("postgres", SKIP_LOCKED, marks=pytest.mark.postgres),
+    ],
+    indirect=["engine"],
+)
 def test_claims_at_once_take_disjoint_rows(engine, method):
-    if method == SKIP_LOCKED and engine.dialect.name != "postgresql":
-        pytest.skip("row locks: PostgreSQL only (test_skip_locked_needs_postgresql)")
     crowd(engine, 120)
     taken: list[list[int]] = []
 
