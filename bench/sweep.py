@@ -65,7 +65,7 @@ from obligations.models.tables import (
     Plan,
 )
 from obligations.models.types import UTCDateTime
-from obligations.rules.ladder import catch_up, reminder_window_opens
+from obligations.rules.ladder import catch_up, chain_end, reminder_window_opens
 from obligations.rules.status import open_status
 
 # ---------------------------------------------------------------------------------------------------
@@ -132,7 +132,8 @@ def naive_loop(engine: Engine, rt: Runtime, as_of: datetime) -> tuple[float, set
             calendar = rt.calendar(plan.zone)
             policy = rt.policy(session, obligation.policy_id)
             deadline = occurrence.effective_deadline
-            due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of)
+            due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of,
+                           ends=chain_end(plan.end, policy, calendar))
             status = open_status(as_of, deadline, reminder_window_opens(deadline, policy, calendar))
             if due.send is not None or due.skipped or status.value != occurrence.status:
                 acted.add(occurrence.id)

@@ -23,7 +23,7 @@ from obligations.models.outbox import NotificationStatus, outbox_row
 from obligations.models.queries import due_occurrences, insert_ignoring_duplicates
 from obligations.models.tables import AgencyGroupMember, Notification, Obligation, Occurrence
 from obligations.rules.calendar import require_aware
-from obligations.rules.ladder import PolicyError, Step, catch_up, reminder_window_opens
+from obligations.rules.ladder import PolicyError, Step, catch_up, chain_end, reminder_window_opens
 from obligations.rules.schedule import Schedule, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
@@ -172,7 +172,8 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
         try:
             policy = rt.policy(session, obligation.policy_id)
             window = reminder_window_opens(deadline, policy, calendar)
-            due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of)
+            due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of,
+                           ends=chain_end(plan.end, policy, calendar))
         except (PolicyError, OverflowError) as exc:
             # A stored row the ladder cannot read (a policy or a deadline out of bounds, written before
             # the inputs were bounded) must not stop the sweep for every plan: this one waits a day.

@@ -5,19 +5,27 @@ step falls due at the start of its working day, so that a sweep before the offic
 and the dispatch sends it at the opening, the same day. The sweep asks :func:`catch_up` which step
 to send now: only the latest one due, the others it records as skipped, so a sweep after downtime
 does not flood anyone and nothing is sent twice.
+
+A chain ends: its last step repeats at most ``max`` times (:data:`DEFAULT_MAX_REPEATS` unless the
+policy says), and no step falls due after the plan's period plus the policy's ``grace`` working days
+(:func:`chain_end`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from obligations.rules.calendar import WorkCalendar
-from obligations.rules.limits import MAX_WORKING_DAYS
+from obligations.rules.limits import MAX_REPEATS, MAX_WORKING_DAYS
 
 ROLES: tuple[str, ...] = ("focal_point", "manager", "coordinator", "plan_manager")
+# A repeating last step without `max` repeats this many times, then the chain ends.
+DEFAULT_MAX_REPEATS = 3
+# Working days after the plan's last day during which its chains may still escalate.
+DEFAULT_GRACE = 10
 
 
 class PolicyError(ValueError):
@@ -29,24 +37,30 @@ class EscalationStep:
     after: int
     notify: str
     repeat: int | None = None
+    max: int | None = None  # repeats of a repeating step; set (the default filled in) whenever it repeats
 
 
 @dataclass(frozen=True)
 class Policy:
     reminders: tuple[int, ...] = ()
     escalation: tuple[EscalationStep, ...] = ()
+    grace: int = DEFAULT_GRACE
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Policy:
         try:
             reminders = tuple(sorted({int(r["before"]) for r in data.get("reminders") or []}, reverse=True))
             escalation = tuple(
-                EscalationStep(int(e["after"]), str(e.get("notify", "focal_point")), e.get("repeat"))
+                EscalationStep(
+                    int(e["after"]), str(e.get("notify", "focal_point")), e.get("repeat"),
+                    e.get("max", DEFAULT_MAX_REPEATS) if e.get("repeat") else e.get("max"),
+                )
                 for e in data.get("escalation") or []
             )
+            grace = data.get("grace", DEFAULT_GRACE)
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise PolicyError(f"malformed policy: {exc}") from exc
-        policy = cls(reminders, tuple(sorted(escalation, key=lambda e: e.after)))
+        policy = cls(reminders, tuple(sorted(escalation, key=lambda e: e.after)), grace)
         policy.check()
         return policy
 
@@ -66,8 +80,14 @@ class Policy:
                 or not 1 <= step.repeat <= MAX_WORKING_DAYS
             ):
                 raise PolicyError(f"`repeat` must be a whole number of working days from 1 to {MAX_WORKING_DAYS}")
+            if step.max is not None and (
+                not step.repeat or not _whole(step.max) or not 1 <= step.max <= MAX_REPEATS
+            ):
+                raise PolicyError(f"`max` goes with `repeat`: a whole number of repeats from 1 to {MAX_REPEATS}")
         if any(s.repeat for s in self.escalation[:-1]):
             raise PolicyError("only the last escalation step may repeat")
+        if not _whole(self.grace) or not 0 <= self.grace <= MAX_WORKING_DAYS:
+            raise PolicyError(f"`grace` must be a whole number of working days from 0 to {MAX_WORKING_DAYS}")
 
     def to_dict(self) -> dict[str, Any]:
         escalation = []
@@ -75,8 +95,14 @@ class Policy:
             item: dict[str, Any] = {"after": step.after, "notify": step.notify}
             if step.repeat:
                 item["repeat"] = step.repeat
+                item["max"] = step.max
             escalation.append(item)
-        return {"reminders": [{"before": r} for r in self.reminders], "escalation": escalation}
+        return {"reminders": [{"before": r} for r in self.reminders], "escalation": escalation,
+                "grace": self.grace}
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -89,7 +115,7 @@ class Step:
 
 
 def steps(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> Iterator[Step]:
-    """Every step of one deadline in time order; endless when the last escalation repeats."""
+    """Every step of one deadline in time order, the last one's repeats included."""
     last = calendar.last_day(deadline)
     tag = last.isoformat()
     for before in policy.reminders:
@@ -103,12 +129,10 @@ def steps(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> Iterato
         esc = policy.escalation[-1]
         level = len(policy.escalation)
         day = calendar.add_working_days(last, esc.after)
-        round_ = 1
-        while True:
+        for round_ in range(1, (esc.max or DEFAULT_MAX_REPEATS) + 1):
             day = calendar.add_working_days(day, esc.repeat)
             key = f"{tag}/escalation-{level}.{round_}"
             yield Step(key, "escalation", calendar.start_of_day(day), esc.notify, level)
-            round_ += 1
 
 
 @dataclass(frozen=True)
@@ -118,18 +142,27 @@ class CatchUp:
     next_step_at: datetime | None
 
 
+def chain_end(plan_end: date, policy: Policy, calendar: WorkCalendar) -> datetime:
+    """The last moment a step of the plan's chains may fall due: the start of the ``grace``-th working
+    day after the plan's last day (steps fall due at the start of their day)."""
+    return calendar.start_of_day(calendar.add_working_days(plan_end, policy.grace))
+
+
 def catch_up(
-    deadline: datetime, policy: Policy, calendar: WorkCalendar, *, done_until: datetime | None, as_of: datetime
+    deadline: datetime, policy: Policy, calendar: WorkCalendar, *, done_until: datetime | None, as_of: datetime,
+    ends: datetime | None = None,
 ) -> CatchUp:
     """The step to send at ``as_of``: the latest one due since ``done_until``; earlier ones are skipped.
 
     Steps due at or before ``done_until`` were handled by an earlier sweep and are left alone. A new
     occurrence (``done_until`` None) gets the step due now, so one created inside its reminder window
-    is still reminded.
+    is still reminded. No step due after ``ends`` (:func:`chain_end`) is ever sent.
     """
     due: list[Step] = []
     next_at = None
     for step in steps(deadline, policy, calendar):
+        if ends is not None and step.due_at > ends:
+            break
         if step.due_at > as_of:
             next_at = step.due_at
             break

@@ -20,6 +20,7 @@ __all__ = [
     "LAST_YEAR",
     "MAX_ACTOR_LENGTH",
     "MAX_LONG_TEXT",
+    "MAX_REPEATS",
     "MAX_ROW_ID",
     "MAX_WORKING_DAYS",
     "character_name",
@@ -32,8 +33,10 @@ __all__ = [
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 # The clock (--as-of): stored instants are UTC, and a sweep looks a horizon ahead of it.
 CLOCK_FIRST_YEAR = 1970
-# A policy's `before`, `after` and `repeat`: about one working year.
+# A policy's `before`, `after`, `repeat` and `grace`: about one working year.
 MAX_WORKING_DAYS = 250
+# How many times the last escalation step may repeat: a chain ends.
+MAX_REPEATS = 20
 # The audit log's `actor` and the `*_by` columns are String(200).
 MAX_ACTOR_LENGTH = 200
 # Texts stored in Text columns (a plan's title, an obligation's text, a note): unbounded in the

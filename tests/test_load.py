@@ -210,8 +210,10 @@ def test_valid_file_loads_with_the_right_rows(engine, tmp_path, defaults):
             "reminders": [{"before": 3}, {"before": 0}],
             "escalation": [
                 {"after": 1, "notify": "focal_point"},
-                {"after": 5, "notify": "plan_manager", "repeat": 5},
+                # The effective chain is stored: the default number of repeats and grace filled in.
+                {"after": 5, "notify": "plan_manager", "repeat": 5, "max": 3},
             ],
+            "grace": 10,
         }
         assert policies["checkin"].definition == Policy.from_dict(defaults["policies"]["checkin"]).to_dict()
         assert policies["default"].definition == Policy.from_dict(defaults["policies"]["default"]).to_dict()
@@ -482,6 +484,12 @@ BAD_CASES = {
         "policies.fast.escalation[1].repeat",
         "must be at most 250, got 251",
     ),
+    "a chain that repeats without end": (
+        lambda t: t.replace("repeat: 5}", "repeat: 5, max: 100}"),
+        line_of(VALID, "repeat: 5}"),
+        "policies.fast.escalation[1].max",
+        "must be at most 20, got 100",
+    ),
     "date out of range": (
         lambda t: t.replace("due: 2018-06-30", "due: 9999-12-31"),
         line_of(VALID, "due: 2018-06-30"),
@@ -728,7 +736,9 @@ def config_errors(tmp_path: Path, name: str, text: str, read) -> tuple[Path, lis
 def test_the_shipped_defaults_and_calendar_read_as_before():
     defaults = read_defaults(CONFIG_DIR / "defaults.yaml")
     assert set(defaults) == {"policies", "cycles", "continuous_checkin"}
-    assert defaults["policies"]["default"]["escalation"][-1] == {"after": 15, "notify": "plan_manager", "repeat": 10}
+    assert defaults["policies"]["default"]["escalation"][-1] == {
+        "after": 15, "notify": "plan_manager", "repeat": 10, "max": 3
+    }
     assert defaults["policies"]["checkin"]["reminders"] == [{"before": 5}, {"before": 0}]
     assert defaults["cycles"]["budget"] == {
         "rrule": "FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=15",

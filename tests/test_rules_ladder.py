@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from obligations.rules.calendar import WorkCalendar
-from obligations.rules.ladder import EscalationStep, Policy, PolicyError, catch_up, reminder_window_opens, steps
+from obligations.rules.ladder import (
+    EscalationStep,
+    Policy,
+    PolicyError,
+    catch_up,
+    chain_end,
+    reminder_window_opens,
+    steps,
+)
 from obligations.rules.limits import MAX_WORKING_DAYS
 from obligations.rules.status import Status, done_status, next_status_change, open_status
 from tests.world import DEFAULT_POLICY, vn
@@ -160,3 +168,50 @@ def test_catch_up_sends_the_latest_due_step_and_skips_only_earlier_ones(day, don
     assert done_until is None or result.send.due_at > done_until
     assert all(s.due_at <= result.send.due_at for s in result.skipped)
     assert result.next_step_at is None or result.next_step_at > as_of
+
+
+# ------------------------------------------------------------------------------------- chains end
+
+
+def test_a_repeating_step_repeats_at_most_max_times():
+    """Before, the last step repeated every 10 working days for as long as the occurrence stayed open."""
+    default = list(steps(DEADLINE, DEFAULT, CAL))
+    assert [s.key for s in default[-4:]] == [
+        "2020-12-14/escalation-4", "2020-12-14/escalation-4.1", "2020-12-14/escalation-4.2",
+        "2020-12-14/escalation-4.3",
+    ]
+    twice = Policy.from_dict(DEFAULT.to_dict() | {"escalation": [{"after": 1, "notify": "manager", "repeat": 5,
+                                                                   "max": 2}]})
+    assert [s.key for s in steps(DEADLINE, twice, CAL) if s.kind == "escalation"] == [
+        "2020-12-14/escalation-1", "2020-12-14/escalation-1.1", "2020-12-14/escalation-1.2",
+    ]
+    after_the_last = catch_up(DEADLINE, DEFAULT, CAL, done_until=default[-1].due_at, as_of=vn(2022, 1, 3, 8))
+    assert after_the_last.send is None and after_the_last.next_step_at is None
+
+
+def test_no_step_falls_due_after_the_plans_end_and_its_grace():
+    plan_end = date(2020, 12, 31)  # a Thursday; 1 January 2021 is a day off
+    ends = chain_end(plan_end, DEFAULT, CAL)
+    assert ends == CAL.start_of_day(date(2021, 1, 15))  # ten working days after 31 December
+    on_time = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2021, 1, 4, 8), as_of=vn(2021, 1, 5, 8), ends=ends)
+    assert on_time.send.key == "2020-12-14/escalation-4" and on_time.next_step_at is None  # 4.1 is 19 January
+    later = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2021, 1, 5, 8), as_of=vn(2021, 3, 1, 8), ends=ends)
+    assert later.send is None and later.skipped == ()
+    none = Policy.from_dict(DEFAULT.to_dict() | {"grace": 0})
+    assert chain_end(plan_end, none, CAL) == CAL.start_of_day(plan_end)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"escalation": [{"after": 1, "notify": "manager", "max": 2}]},  # max without repeat
+        {"escalation": [{"after": 1, "notify": "manager", "repeat": 5, "max": 0}]},
+        {"escalation": [{"after": 1, "notify": "manager", "repeat": 5, "max": 21}]},
+        {"escalation": [{"after": 1, "notify": "manager", "repeat": 5, "max": True}]},
+        {"grace": -1},
+        {"grace": MAX_WORKING_DAYS + 1},
+    ],
+)
+def test_chains_that_would_not_end_are_refused(bad):
+    with pytest.raises(PolicyError):
+        Policy.from_dict({"reminders": [{"before": 3}]} | bad)

@@ -154,3 +154,26 @@ def test_two_sweeps_at_once_write_no_duplicate(pg_url, rt):
     assert len(keys) == len(set(keys)) > 0
     assert occurrences_count == 3  # the once task and the two members' 2017 reports
     engine.dispose()
+
+
+def test_chains_end_with_the_plan_and_their_repeats(engine, rt):
+    """Nobody reports from December 2020 on: the sweeps write nothing due after the plan's last day
+    plus its grace, and each occurrence's last step repeats at most `max` times."""
+    from datetime import date, timedelta
+
+    from obligations.models.outbox import NotificationKind
+    from obligations.rules.ladder import chain_end
+    from tests.world import DEFAULT_POLICY
+
+    build(engine)
+    ends = chain_end(date(2020, 12, 31), DEFAULT_POLICY, rt.calendar())
+    day = vn(2020, 10, 1, 7, 30)
+    while day < vn(2021, 6, 1):
+        sweep(engine, rt, day)
+        day += timedelta(days=1)
+    with Session(engine) as session:
+        rows = session.execute(select(Notification.occurrence_id, Notification.step, Notification.due_at)
+                               .where(Notification.kind == NotificationKind.ESCALATION)).all()
+    assert rows and max(due for _, _, due in rows) <= ends
+    repeats = Counter(occurrence for occurrence, step, _ in rows if "." in step.rsplit("/", 1)[1])
+    assert max(repeats.values(), default=0) <= DEFAULT_POLICY.escalation[-1].max

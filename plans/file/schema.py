@@ -50,7 +50,7 @@ from obligations.plans.file.fields import (
     none_to_list,
 )
 from obligations.rules.ladder import ROLES, Policy, PolicyError
-from obligations.rules.limits import FIRST_YEAR, LAST_YEAR, MAX_WORKING_DAYS
+from obligations.rules.limits import FIRST_YEAR, LAST_YEAR, MAX_REPEATS, MAX_WORKING_DAYS
 
 __all__ = [
     "AgencySpec",
@@ -105,11 +105,14 @@ class EscalationSpec(_Model):
     after: WorkingDays
     notify: Literal[ROLES]  # type: ignore[valid-type]
     repeat: WorkingDays | None = None
+    max: Annotated[StrictInt, Field(ge=1, le=MAX_REPEATS)] | None = None  # repeats; a chain ends
 
 
 class PolicySpec(_Model):
     reminders: _list_of(ReminderSpec) = Field(default_factory=list)
     escalation: _list_of(EscalationSpec) = Field(default_factory=list)
+    # Working days after the plan's last day during which its chains may still escalate.
+    grace: Annotated[StrictInt, Field(ge=0, le=MAX_WORKING_DAYS)] | None = None
 
     @model_validator(mode="after")
     def _ladder(self) -> PolicySpec:
