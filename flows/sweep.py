@@ -21,9 +21,9 @@ from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.db import session_scope
 from obligations.models.outbox import NotificationStatus, outbox_row
 from obligations.models.queries import due_occurrences, insert_ignoring_duplicates
-from obligations.models.tables import AgencyGroupMember, Notification, Obligation, Occurrence
+from obligations.models.tables import AgencyGroupMember, Notification, Obligation, Occurrence, Plan
 from obligations.rules.calendar import require_aware
-from obligations.rules.ladder import PolicyError, Step, catch_up, chain_end, reminder_window_opens
+from obligations.rules.ladder import CatchUp, PolicyError, Step, catch_up, chain_end, reminder_window_opens
 from obligations.rules.schedule import Schedule, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
@@ -141,6 +141,24 @@ def _skipped_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
                       last_error="skipped: a later step was already due when the sweep ran")
 
 
+def _ladder_now(session: Session, rt: Runtime, occurrence: Occurrence, obligation: Obligation, plan: Plan,
+                as_of: datetime) -> tuple[CatchUp, datetime] | None:
+    """The ladder's step due now and when the reminder window opens; None when the ladder cannot be read."""
+    calendar = rt.calendar(plan.zone)
+    deadline = occurrence.effective_deadline
+    try:
+        policy = rt.policy(session, obligation.policy_id)
+        window = reminder_window_opens(deadline, policy, calendar)
+        due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of,
+                       ends=chain_end(plan.end, policy, calendar))
+    except (PolicyError, OverflowError) as exc:
+        # A stored row the ladder cannot read (a policy or a deadline out of bounds, written before
+        # the inputs were bounded) must not stop the sweep for every plan: this one waits a day.
+        log.error("occurrence %s skipped until tomorrow: %s", occurrence.id, exc)
+        return None
+    return due, window
+
+
 def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000) -> SweepStats:
     """Act on up to ``limit`` due occurrences: statuses, the ladder step due now, the next action time."""
     stats = SweepStats()
@@ -161,36 +179,27 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
     rows: list[dict] = []
     for occurrence in occurrences:
         stats.occurrences_processed += 1
+        session.add(occurrence)
         if Status(occurrence.status) not in OPEN:
             occurrence.next_action_at = None
-            session.add(occurrence)
             continue
         obligation = obligations[occurrence.obligation_id]
         plan = plans[obligation.plan_id]
-        calendar = rt.calendar(plan.zone)
-        deadline = occurrence.effective_deadline
-        try:
-            policy = rt.policy(session, obligation.policy_id)
-            window = reminder_window_opens(deadline, policy, calendar)
-            due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of,
-                           ends=chain_end(plan.end, policy, calendar))
-        except (PolicyError, OverflowError) as exc:
-            # A stored row the ladder cannot read (a policy or a deadline out of bounds, written before
-            # the inputs were bounded) must not stop the sweep for every plan: this one waits a day.
-            log.error("occurrence %s skipped until tomorrow: %s", occurrence.id, exc)
+        ladder = _ladder_now(session, rt, occurrence, obligation, plan, as_of)
+        if ladder is None:
             occurrence.next_action_at = as_of + timedelta(days=1)
-            session.add(occurrence)
             continue
+        due, window = ladder
         if due.send is not None:
             contacts = recipients.for_role(due.send.notify, occurrence, plan)
-            send_at = calendar.next_office_moment(as_of)
+            send_at = rt.calendar(plan.zone).next_office_moment(as_of)
             rows.extend(rows_for_role(due.send.notify, contacts, send_at, **_step_message(due.send, occurrence, as_of)))
         rows.extend(_skipped_row(step, occurrence, as_of) for step in due.skipped)
+        deadline = occurrence.effective_deadline
         occurrence.status = open_status(as_of, deadline, window).value
         occurrence.ladder_done_until = as_of
         upcoming = [t for t in (due.next_step_at, next_status_change(as_of, deadline, window)) if t is not None]
         occurrence.next_action_at = min(upcoming) if upcoming else None
-        session.add(occurrence)
     session.flush()
     inserted = insert_ignoring_duplicates(session, Notification, rows)
     stats.notifications = inserted
