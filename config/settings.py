@@ -92,9 +92,6 @@ def get_settings() -> Settings:
     return _chosen if _chosen is not None else _from_environment()
 
 
-get_settings.cache_clear = _from_environment.cache_clear  # type: ignore[attr-defined]  # re-read the environment
-
-
 @contextmanager
 def settings_in_force(settings: Settings) -> Iterator[Settings]:
     """Run a block with these settings instead of the environment's, without touching ``os.environ``."""

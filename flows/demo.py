@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from obligations.config.settings import get_settings, settings_in_force
-from obligations.flows.entry import engine_and_runtime, load_plan_file
+from obligations.flows.entry import load_plan_file, opened
 from obligations.flows.report import OccurrenceView, counts_by_agency, counts_by_year, messages_by_year, occurrences_at
 from obligations.models.db import session_scope
 from obligations.rules.status import Status
@@ -69,8 +69,7 @@ def run_demo(
     settings = get_settings().model_copy(
         update={"database_url": f"sqlite:///{database}", "email_url": sink, "zalo_url": sink}
     )
-    with settings_in_force(settings):
-        engine, rt = engine_and_runtime()
+    with settings_in_force(settings), opened() as (engine, rt):
         calendar = rt.calendar()
         loaded = load_plan_file(example, as_of=calendar.start_of_day(first), actor="demo", defaults=rt.defaults)
         on_loaded(str(loaded))
@@ -78,7 +77,6 @@ def run_demo(
         with session_scope(engine) as session:
             views = occurrences_at(session, rt, calendar.at_local(last, rt.settings.office_end))
             sent = messages_by_year(session)
-        engine.dispose()
     new = maildir / "new"
     return DemoResult(
         loaded=str(loaded),

@@ -25,17 +25,24 @@ from obligations.models.db import create_db_engine, session_scope, upgrade
 from obligations.rules.status import LABELS_VI
 
 
-def engine_and_runtime() -> tuple[Engine, Runtime]:
-    settings = get_settings()
-    return create_db_engine(settings.database_url), Runtime(settings)
-
-
 @contextmanager
 def opened() -> Iterator[tuple[Engine, Runtime]]:
     """The database and runtime of the settings in force, for one piece of work."""
-    engine, rt = engine_and_runtime()
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
     try:
-        yield engine, rt
+        yield engine, Runtime(settings)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def migrated() -> Iterator[Engine]:
+    """The database of the settings in force, its schema brought to the latest revision first."""
+    engine = create_db_engine(get_settings().database_url)
+    try:
+        upgrade(engine)
+        yield engine
     finally:
         engine.dispose()
 
@@ -150,15 +157,10 @@ def load_plan_file(path: Path, *, as_of: datetime, actor: str, defaults: dict | 
     from obligations.plans.file.apply import load_file
     from obligations.plans.file.read import read_defaults
 
-    settings = get_settings()
-    engine = create_db_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        if defaults is None:
-            defaults = read_defaults(settings.defaults_file)
+    if defaults is None:
+        defaults = read_defaults(get_settings().defaults_file)
+    with migrated() as engine:
         return load_file(engine, path, defaults=defaults, actor=actor, as_of=as_of)
-    finally:
-        engine.dispose()
 
 
 def known_agencies():
@@ -203,16 +205,10 @@ def load_draft(draft_text: str, *, source: str, as_of: datetime, actor: str):
     from obligations.plans.file.apply import apply_file
     from obligations.plans.file.read import parse_plan_file, read_defaults
 
-    settings = get_settings()
-    defaults = read_defaults(settings.defaults_file)
+    defaults = read_defaults(get_settings().defaults_file)
     checked = parse_plan_file(draft_text, source=f"{source} (bản nháp)", defaults=defaults)
-    engine = create_db_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        with session_scope(engine) as session:
-            return apply_file(session, checked, source=source, actor=actor, as_of=as_of)
-    finally:
-        engine.dispose()
+    with migrated() as engine, session_scope(engine) as session:
+        return apply_file(session, checked, source=source, actor=actor, as_of=as_of)
 
 
 # ------------------------------------------------------------------------------ what managers read

@@ -106,16 +106,13 @@ def test_channels_command_masks_secrets(monkeypatch, tmp_path):
     from typer.testing import CliRunner
 
     from obligations.cli import app
-    from obligations.config.settings import get_settings
+    from obligations.config.settings import Settings, settings_in_force
 
     monkeypatch.setenv("OBLIGATIONS_EMAIL_URL", "mailtos://nhacviec:Very-S3cret@smtp.example.org?from=a@example.org")
     monkeypatch.setenv("OBLIGATIONS_ZALO_URL", "zalo://123456:Zalo-App-S3cret@oa")
     monkeypatch.setenv("OBLIGATIONS_ZALO_TOKEN_STORE", str(tmp_path / "tokens.json"))
-    get_settings.cache_clear()
-    try:
+    with settings_in_force(Settings()):  # read from the environment just set
         result = CliRunner().invoke(app, ["channels"])
-    finally:
-        get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "smtp.example.org" in result.stdout and "chưa có token" in result.stdout
     assert "Very-S3cret" not in result.stdout and "Zalo-App-S3cret" not in result.stdout
