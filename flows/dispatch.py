@@ -31,9 +31,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from obligations.config.settings import Settings
+from obligations.flows.messages import Lookup, message_context
 from obligations.flows.runtime import Runtime
 from obligations.models.claim import Claim, RunClock, claim, settle
-from obligations.models.contacts import Recipients, address, reachable_channels
+from obligations.models.contacts import address, reachable_channels
 from obligations.models.db import session_scope
 from obligations.models.outbox import (
     BEFORE_DEADLINE,
@@ -47,14 +48,7 @@ from obligations.models.outbox import (
 )
 from obligations.models.queries import insert_ignoring_duplicates
 from obligations.models.tables import (
-    Agency,
-    Contact,
     Notification,
-    Obligation,
-    ObligationSupport,
-    Occurrence,
-    Plan,
-    Provision,
 )
 from obligations.notifications.channels import (
     configured,
@@ -64,7 +58,6 @@ from obligations.notifications.channels import (
     pace,
     seed_zalo_tokens,
 )
-from obligations.notifications.links import action_link
 from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
 from obligations.notifications.render import render
 from obligations.notifications.send import Message, RateLimiter, Sender, SendResult, send_with_apprise
@@ -88,92 +81,6 @@ def backoff(notification_id: int, attempts: int, base_seconds: int) -> timedelta
     """Exponential backoff with a jitter of up to a quarter, fixed per message so replays repeat."""
     jitter = int(hashlib.sha256(f"{notification_id}:{attempts}".encode()).hexdigest()[:4], 16) / 0xFFFF
     return timedelta(seconds=base_seconds * (2 ** (attempts - 1)) * (1 + jitter / 4))
-
-
-class Lookup:
-    """Everything the messages of one batch refer to, loaded in a few queries instead of one per row."""
-
-    def __init__(self, session: Session, notes: list[Notification]) -> None:
-        def by_id(model, ids) -> dict:
-            ids = {i for i in ids if i is not None}
-            return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
-
-        self.occurrences = by_id(Occurrence, {n.occurrence_id for n in notes})
-        self.obligations = by_id(Obligation, {o.obligation_id for o in self.occurrences.values()})
-        self.plans = by_id(
-            Plan,
-            {o.plan_id for o in self.obligations.values()}
-            | {(n.payload or {}).get("plan_id") for n in notes if n.occurrence_id is None},
-        )
-        self.provisions = by_id(Provision, {o.provision_id for o in self.obligations.values()})
-        self.contacts = by_id(Contact, {n.recipient_id for n in notes})
-        support = session.execute(
-            select(ObligationSupport.obligation_id, ObligationSupport.agency_id)
-            .where(ObligationSupport.obligation_id.in_(set(self.obligations)))
-            .order_by(ObligationSupport.agency_id)
-        ).all()
-        self.agencies = by_id(
-            Agency,
-            {o.agency_id for o in self.occurrences.values()}
-            | {c.agency_id for c in self.contacts.values()}
-            | {p.coordinator_id for p in self.plans.values()}
-            | {o.report_to_id for o in self.obligations.values()}
-            | {agency_id for _, agency_id in support},
-        )
-        self.supporting: dict[int, list[str]] = {}
-        for obligation_id, agency_id in support:
-            self.supporting.setdefault(obligation_id, []).append(self.agencies[agency_id].name)
-        self.recipients = Recipients(session, {p.coordinator_id for p in self.plans.values() if p.coordinator_id})
-
-    def plan_of(self, note: Notification) -> Plan:
-        if note.occurrence_id is None:
-            return self.plans[note.payload["plan_id"]]
-        return self.plans[self.obligations[self.occurrences[note.occurrence_id].obligation_id].plan_id]
-
-    def coordinators(self, plan: Plan) -> list[Contact]:
-        return self.recipients.contacts.get((plan.coordinator_id, "coordinator"), []) if plan.coordinator_id else []
-
-
-def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: datetime) -> dict:
-    """The data a message's template reads: names, dates, day counts, the link to act; never words."""
-    plan = lookup.plan_of(note)
-    contact = lookup.contacts[note.recipient_id]
-    calendar = rt.calendar(plan.zone)
-    coordinator = lookup.agencies.get(plan.coordinator_id)
-    today = calendar.local_date(as_of)
-    context = {
-        "recipient_name": contact.name,
-        "recipient_agency_name": lookup.agencies[contact.agency_id].name,
-        "plan_title": plan.title,
-        "plan_number": plan.number,
-        "coordinator_name": coordinator.name if coordinator else None,
-        "payload": note.payload or {},
-        "notify": (note.payload or {}).get("notify", "focal_point"),
-        "level": note.level,
-        "today": today,
-    }
-    if note.occurrence_id is None:
-        return context | (note.payload or {})
-    occurrence = lookup.occurrences[note.occurrence_id]
-    obligation = lookup.obligations[occurrence.obligation_id]
-    provision = lookup.provisions.get(obligation.provision_id)
-    report_to = lookup.agencies.get(obligation.report_to_id)
-    last_day = calendar.last_day(occurrence.effective_deadline)
-    return context | {
-        "occurrence_id": occurrence.id,
-        "agency_name": lookup.agencies[occurrence.agency_id].name,
-        "obligation_ref": obligation.ref,
-        "obligation_title": obligation.title or obligation.ref,
-        "obligation_text": obligation.text,
-        "provision_ref": provision.ref if provision else obligation.ref,
-        "checkin": occurrence.checkin,
-        "deadline": last_day,
-        "working_days_left": max(calendar.working_days_between(today, last_day), 0),
-        "working_days_overdue": max(calendar.working_days_between(last_day, today), 0),
-        "report_to": report_to.name if report_to else "",
-        "supporting": lookup.supporting.get(obligation.id, []),
-        "action_link": action_link(rt.settings.public_base_url, occurrence.id),
-    }
 
 
 def _next_opening(calendar: WorkCalendar, as_of: datetime) -> datetime:
@@ -341,6 +248,8 @@ class Dispatcher:
             "channels": channels or [note.channel],
             "subject": note.subject or note.step,
             "error": str(failure),
+            # What went wrong, for the template to say in the reader's language (outcome.Action's values).
+            "cause": failure.action.value,
         }
         rows = []
         for coordinator in lookup.coordinators(plan):

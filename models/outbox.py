@@ -44,6 +44,11 @@ class NotificationKind(StrEnum):
     BLOCKER = "blocker"  # a focal point's blocker, for the coordinator
     UNDELIVERABLE = "undeliverable"  # a message that died, for the coordinator
     DIGEST = "digest"  # the weekly summary of a plan; about no single occurrence
+    # The coordinator's decision, for the focal point: accepted, returned, extension granted or
+    # refused, waived, blocker resolved (``payload["event"]``).
+    DECISION = "decision"
+    # The periodic report of a plan to the leadership above the coordinating agency; no single occurrence.
+    REPORT = "report"
 
 
 # The kinds the ladder writes: stopped by a submission, pointless once the occurrence is settled.
@@ -51,7 +56,7 @@ LADDER = frozenset({NotificationKind.REMINDER, NotificationKind.DUE_TODAY, Notif
 # The kinds whose text counts the days left: false, so dropped, once the deadline has passed.
 BEFORE_DEADLINE = frozenset({NotificationKind.REMINDER, NotificationKind.DUE_TODAY})
 # A notice about a failure whose own sending fails begets no further notice.
-NO_NOTICE = frozenset({NotificationKind.UNDELIVERABLE, NotificationKind.DIGEST})
+NO_NOTICE = frozenset({NotificationKind.UNDELIVERABLE, NotificationKind.DIGEST, NotificationKind.REPORT})
 
 NONE = "-"  # a key part, or the channel column, of a row that reaches nobody
 

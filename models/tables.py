@@ -59,6 +59,8 @@ class Contact(SQLModel, table=True):
     agency_id: int = _fk("agency.id")
     name: str = Field(sa_type=String(200))
     role: str = Field(sa_type=String(32), index=True)  # focal_point | manager | coordinator
+    # The position a letter greets them by ("Phó Giám đốc"), when the coordinator gives it.
+    title: str | None = Field(default=None, sa_type=String(200))
     email: str | None = Field(default=None, sa_type=String(320))
     zalo_user_id: str | None = Field(default=None, sa_type=String(64))
     phone: str | None = Field(default=None, sa_type=String(32))
@@ -149,6 +151,9 @@ class Occurrence(SQLModel, table=True):
     status: str = Field(default="on_track", sa_type=String(16))
     submitted_at: datetime | None = _time()
     completed_at: datetime | None = _time()
+    # The deadline that had already passed when an extension was granted after it: on time or late is
+    # judged against this one, not the extended ``effective_deadline`` (None: no such extension).
+    missed_deadline: datetime | None = _time()
     # Steps of the ladder due at or before this instant have been handled.
     ladder_done_until: datetime | None = _time()
     next_action_at: datetime | None = _time(index=True)
@@ -186,7 +191,27 @@ class Blocker(SQLModel, table=True):
     raised_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     raised_by: str | None = Field(default=None, sa_type=String(200))
     text: str = Field(sa_type=Text)
+    # While unresolved, the occurrence's escalation waits (rules.ladder); resolving resumes it.
     resolved_at: datetime | None = _time()
+    resolved_by: str | None = Field(default=None, sa_type=String(200))
+    resolution_note: str | None = Field(default=None, sa_type=Text)
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """A focal point asks for more time; the coordinator grants it (an ``Extension``) or refuses it."""
+
+    __tablename__ = "extension_request"
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = _fk("occurrence.id", ondelete="CASCADE")
+    requested_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    requested_by: str | None = Field(default=None, sa_type=String(200))
+    until: date
+    reason: str | None = Field(default=None, sa_type=Text)
+    state: str = Field(default="pending", sa_type=String(16))  # pending | granted | refused
+    decided_at: datetime | None = _time()
+    decided_by: str | None = Field(default=None, sa_type=String(200))
+    decision_note: str | None = Field(default=None, sa_type=Text)
+    extension_id: int | None = _fk("extension.id", nullable=True, index=False)
 
 
 class Notification(SQLModel, table=True):

@@ -49,6 +49,8 @@ CONTEXT = {
         "channels": ["email", "zalo"],
         "subject": "[Nhắc việc] III.6.4",
         "error": "connection refused",
+        "event": "returned",
+        "note": "Đề nghị bổ sung số liệu",
     },
     "rows": [{"agency": "UBND Nha Trang", "overdue": 1, "due_soon": 0, "submitted": 0,
               "late": [{"ref": "III.6.4", "title": "Báo cáo", "deadline": "2025-12-14", "overdue": 3}]}],

@@ -58,7 +58,7 @@ def test_the_audit_log_is_append_only(engine):
 
 
 def test_migrated_to_head(engine):
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 # --- the outbox's vocabulary -------------------------------------------------------------------
@@ -71,7 +71,7 @@ def test_vocabulary_is_the_strings_stored_since_the_first_migration():
     assert [s.value for s in NotificationStatus] == ["pending", "sending", "sent", "failed", "dead", "skipped",
                                                      "cancelled"]
     assert [k.value for k in NotificationKind] == [
-        "reminder", "due_today", "escalation", "blocker", "undeliverable", "digest",
+        "reminder", "due_today", "escalation", "blocker", "undeliverable", "digest", "decision", "report",
     ]
     assert NotificationStatus.PENDING == "pending" and f"{NotificationKind.DUE_TODAY}" == "due_today"
 
