@@ -79,7 +79,9 @@ def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: date
     coordinator = lookup.agencies.get(plan.coordinator_id)
     today = calendar.local_date(as_of)
     context = {
+        "kind": str(note.kind),
         "recipient_name": contact.name,
+        "recipient_title": contact.title,
         "recipient_agency_name": lookup.agencies[contact.agency_id].name,
         "plan_title": plan.title,
         "plan_number": plan.number,
@@ -87,6 +89,9 @@ def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: date
         "payload": note.payload or {},
         "notify": (note.payload or {}).get("notify", "focal_point"),
         "level": note.level,
+        # The sweep numbers escalation steps without gaps and marks the chain's last one.
+        "escalation_number": (note.payload or {}).get("number", note.level),
+        "escalation_last": bool((note.payload or {}).get("last", False)),
         "today": today,
     }
     if note.occurrence_id is None:
@@ -110,4 +115,28 @@ def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: date
         "report_to": report_to.name if report_to else "",
         "supporting": lookup.supporting.get(obligation.id, []),
         "action_link": action_link(rt.settings.public_base_url, occurrence.id),
+    }
+
+
+# What one message listing several ladder rows for one person shares with each row's own message.
+RECIPIENT_KEYS = ("recipient_name", "recipient_title", "recipient_agency_name", "plan_title", "plan_number",
+                  "coordinator_name", "today")
+
+
+def bundle_context(contexts: list[dict]) -> dict:
+    """The data of one message listing several rows' contexts for one recipient, channel and plan.
+
+    The recipient and the plan come from the first context; ``items`` are the rows' own contexts,
+    earliest deadline first (the most advanced step first on one day), ``count`` and
+    ``earliest_deadline`` name the list in the subject.
+    """
+    if not contexts:
+        raise ValueError("a bundle lists at least one message")
+    order = {"escalation": 0, "due_today": 1, "reminder": 2}
+    items = sorted(contexts, key=lambda c: (c["deadline"], order.get(c.get("kind"), 3), c.get("obligation_ref", "")))
+    return {key: contexts[0].get(key) for key in RECIPIENT_KEYS} | {
+        "kind": "bundle",
+        "items": items,
+        "count": len(items),
+        "earliest_deadline": items[0]["deadline"],
     }

@@ -23,7 +23,9 @@ from obligations.models.outbox import NotificationKind
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGUAGES = ("vi", "en")
-KINDS = tuple(NotificationKind)
+# A message listing several ladder rows for one person (flows.messages.bundle_context).
+BUNDLE = "bundle"
+KINDS = (*NotificationKind, BUNDLE)
 
 URL = re.compile(r"https?://[^\s<>\"']+")
 DETAIL = re.compile(r"^ {2}([^:]{1,40}): (.+)$")

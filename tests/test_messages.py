@@ -12,6 +12,7 @@ from sqlmodel import Session
 from obligations.flows import actions
 from obligations.flows.digest import digest
 from obligations.flows.dispatch import dispatch
+from obligations.flows.messages import bundle_context
 from obligations.flows.sweep import sweep
 from obligations.models.db import session_scope
 from obligations.models.tables import Notification, Occurrence
@@ -62,7 +63,7 @@ CONTEXT = {
 @pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_renders_in_both_languages(kind, language):
-    rendered = render(kind, language, CONTEXT)
+    rendered = render(kind, language, bundle_context([CONTEXT | {"kind": "reminder"}]) if kind == "bundle" else CONTEXT)
     assert rendered.subject and "\n" not in rendered.subject
     assert "Lê Văn Cường" in rendered.text
     assert unicodedata.is_normalized("NFC", rendered.text)
