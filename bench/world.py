@@ -38,6 +38,7 @@ from obligations.models.tables import (
     PolicyRow,
     Provision,
 )
+from obligations.rules.schedule import CHECKINS
 from obligations.rules.status import OPEN, Status
 
 ZONE = "Asia/Ho_Chi_Minh"
@@ -288,7 +289,9 @@ def _build_plans(session: Session, codes: list[str], names: dict[str, str], ids:
             "lead_group_id": groups[f"{p}-SBN"] if s.lead == GROUP else None,
             "report_to_id": agencies[f"{p}-SNGV"], "schedule_kind": s.kind, "due": s.due,
             "rrule": s.rrule, "inclusive": s.inclusive, "phrase": s.phrase, "cycle": s.cycle,
-            "checkin_rrule": None, "policy_id": policies[s.policy], "active": True,
+            # The synthetic plans ask for quarterly check-ins, as a ministry tracking every province might.
+            "checkin_rrule": CHECKINS["quarterly"] if s.kind == "continuous" else None,
+            "policy_id": policies[s.policy], "active": True,
             # Set to EPOCH province by province below, so materialise can report progress.
             "expanded_through": None, "next_expand_at": None,
         }

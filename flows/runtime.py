@@ -25,9 +25,6 @@ class Runtime:
     def __post_init__(self) -> None:
         self.defaults = read_defaults(self.settings.defaults_file)
         self._days_off, self._working_days = read_calendar(self.settings.calendar_file)
-        checkin = self.defaults.get("continuous_checkin") or {}
-        self.default_checkin = Cycle(checkin.get("rrule", "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
-                                     bool(checkin.get("inclusive", True)))
         self.default_policy = Policy.from_dict(self.defaults["policies"]["default"])
 
     def calendar(self, zone: str | None = None) -> WorkCalendar:

@@ -21,9 +21,9 @@ from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.db import session_scope
 from obligations.models.outbox import NotificationStatus, outbox_row
 from obligations.models.queries import due_occurrences, insert_ignoring_duplicates
-from obligations.models.tables import AgencyGroupMember, Notification, Obligation, Occurrence, Plan
+from obligations.models.tables import AgencyGroupMember, Blocker, Notification, Obligation, Occurrence, Plan
 from obligations.rules.calendar import require_aware
-from obligations.rules.ladder import CatchUp, PolicyError, Step, catch_up, chain_end, reminder_window_opens
+from obligations.rules.ladder import CatchUp, Pause, PolicyError, Step, catch_up, chain_end, reminder_window_opens
 from obligations.rules.schedule import Schedule, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
@@ -105,7 +105,7 @@ def materialise(session: Session, rt: Runtime, as_of: datetime) -> int:
         cycles = rt.cycles(plan)
         until = calendar.local_date(as_of + horizon)
         agencies = [obligation.lead_agency_id] if obligation.lead_agency_id else members[obligation.lead_group_id]
-        window = dict(plan_start=plan.start, plan_end=plan.end, cycles=cycles, default_checkin=rt.default_checkin)
+        window = dict(plan_start=plan.start, plan_end=plan.end, cycles=cycles)
         for period in periods(schedule, until=until, after=obligation.expanded_through, **window):
             nominal = calendar.deadline_for(period.due, inclusive=period.inclusive)
             effective = calendar.effective_deadline(nominal)
@@ -130,10 +130,27 @@ def materialise(session: Session, rt: Runtime, as_of: datetime) -> int:
     return insert_ignoring_duplicates(session, Occurrence, rows)
 
 
-def _step_message(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
-    """What every outbox row of a ladder step carries (``models.outbox.outbox_row``'s arguments)."""
+def _step_message(step: Step, occurrence: Occurrence, as_of: datetime, *, notify: str | None = None) -> dict:
+    """What every outbox row of a ladder step carries (``models.outbox.outbox_row``'s arguments).
+
+    ``notify``: the role actually told, when the step's own has nobody (a manager's step to the coordinator).
+    """
+    payload = step.message() | ({"notify": notify} if notify else {})
     return dict(kind=step.kind, step=step.key, level=step.level, due_at=step.due_at, occurrence_id=occurrence.id,
-                created_at=as_of, payload={"notify": step.notify})
+                created_at=as_of, payload=payload)
+
+
+def _pauses(session: Session, occurrence_ids: set[int]) -> dict[int, list[Pause]]:
+    """Each occurrence's blockers as pauses of its escalation (rules.ladder.Pause)."""
+    pauses: dict[int, list[Pause]] = defaultdict(list)
+    rows = session.execute(
+        select(Blocker.occurrence_id, Blocker.raised_at, Blocker.resolved_at)
+        .where(Blocker.occurrence_id.in_(occurrence_ids))
+        .order_by(Blocker.raised_at)
+    )
+    for occurrence_id, raised_at, resolved_at in rows:
+        pauses[occurrence_id].append(Pause(raised_at, resolved_at))
+    return pauses
 
 
 def _skipped_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
@@ -142,7 +159,7 @@ def _skipped_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
 
 
 def _ladder_now(session: Session, rt: Runtime, occurrence: Occurrence, obligation: Obligation, plan: Plan,
-                as_of: datetime) -> tuple[CatchUp, datetime] | None:
+                as_of: datetime, pauses: list[Pause]) -> tuple[CatchUp, datetime] | None:
     """The ladder's step due now and when the reminder window opens; None when the ladder cannot be read."""
     calendar = rt.calendar(plan.zone)
     deadline = occurrence.effective_deadline
@@ -150,7 +167,7 @@ def _ladder_now(session: Session, rt: Runtime, occurrence: Occurrence, obligatio
         policy = rt.policy(session, obligation.policy_id)
         window = reminder_window_opens(deadline, policy, calendar)
         due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of,
-                       ends=chain_end(plan.end, policy, calendar))
+                       ends=chain_end(plan.end, policy, calendar), pauses=pauses)
     except (PolicyError, OverflowError) as exc:
         # A stored row the ladder cannot read (a policy or a deadline out of bounds, written before
         # the inputs were bounded) must not stop the sweep for every plan: this one waits a day.
@@ -171,11 +188,9 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
     }
     plans = rt.plans(session, {o.plan_id for o in obligations.values()})
     recipients = Recipients(
-        session,
-        {x.agency_id for x in occurrences}
-        | {p.coordinator_id for p in plans.values() if p.coordinator_id}
-        | {p.manager_id for p in plans.values() if p.manager_id},
+        session, {x.agency_id for x in occurrences} | {p.coordinator_id for p in plans.values() if p.coordinator_id}
     )
+    pauses = _pauses(session, {x.id for x in occurrences})
     rows: list[dict] = []
     for occurrence in occurrences:
         stats.occurrences_processed += 1
@@ -185,15 +200,16 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
             continue
         obligation = obligations[occurrence.obligation_id]
         plan = plans[obligation.plan_id]
-        ladder = _ladder_now(session, rt, occurrence, obligation, plan, as_of)
+        ladder = _ladder_now(session, rt, occurrence, obligation, plan, as_of, pauses.get(occurrence.id, []))
         if ladder is None:
             occurrence.next_action_at = as_of + timedelta(days=1)
             continue
         due, window = ladder
         if due.send is not None:
-            contacts = recipients.for_role(due.send.notify, occurrence, plan)
+            role, contacts = recipients.reach(due.send.notify, occurrence, plan)
             send_at = rt.calendar(plan.zone).next_office_moment(as_of)
-            rows.extend(rows_for_role(due.send.notify, contacts, send_at, **_step_message(due.send, occurrence, as_of)))
+            message = _step_message(due.send, occurrence, as_of, notify=role)
+            rows.extend(rows_for_role(role, contacts, send_at, **message))
         rows.extend(_skipped_row(step, occurrence, as_of) for step in due.skipped)
         deadline = occurrence.effective_deadline
         occurrence.status = open_status(as_of, deadline, window).value

@@ -11,25 +11,25 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from obligations.models.outbox import NotificationStatus, outbox_row
-from obligations.models.tables import Agency, Contact, Occurrence, Plan
+from obligations.models.tables import Contact, Occurrence, Plan
 
 # The contact's column that holds their address on each channel.
 ADDRESS_FIELD = {"email": "email", "zalo": "zalo_user_id", "zns": "phone"}
 
 
 class Recipients:
-    """Who a role means for one occurrence, following the chain of command when a post is empty."""
+    """Who a role means for one occurrence, inside the chain of command.
+
+    Per-item messages stay with the responsible agency and the plan's coordinating agency: an agency
+    without a manager contact falls to the coordinator, never up to a parent agency or the plan's
+    manager (a subordinate does not "đôn đốc" its superior; the leadership gets the periodic report).
+    """
 
     def __init__(self, session: Session, agency_ids: set[int]) -> None:
-        agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
-        parents = {a.parent_id for a in agencies.values() if a.parent_id and a.parent_id not in agencies}
-        if parents:
-            agencies.update({a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(parents)))})
-        self.agencies = agencies
         self.contacts: dict[tuple[int, str], list[Contact]] = defaultdict(list)
         statement = (
             select(Contact)
-            .where(Contact.active, Contact.agency_id.in_(set(agencies)))
+            .where(Contact.active, Contact.agency_id.in_(agency_ids))
             .order_by(Contact.id)
         )
         for contact in session.scalars(statement):
@@ -42,16 +42,18 @@ class Recipients:
         return []
 
     def for_role(self, role: str, occurrence: Occurrence, plan: Plan) -> list[Contact]:
-        agency = self.agencies.get(occurrence.agency_id)
-        parent = agency.parent_id if agency else None
+        return self.reach(role, occurrence, plan)[1]
+
+    def reach(self, role: str, occurrence: Occurrence, plan: Plan) -> tuple[str, list[Contact]]:
+        """The role that is told, and its contacts: a manager's step goes to the coordinator when the
+        agency has no manager, so the message is worded for the coordinator who receives it."""
         if role == "focal_point":
-            return self._first((occurrence.agency_id, "focal_point"))
+            return role, self._first((occurrence.agency_id, "focal_point"))
         if role == "manager":
-            return self._first((occurrence.agency_id, "manager"), (parent, "manager"))
+            managers = self._first((occurrence.agency_id, "manager"))
+            return ("manager", managers) if managers else self.reach("coordinator", occurrence, plan)
         if role == "coordinator":
-            return self._first((plan.coordinator_id, "coordinator"), (plan.coordinator_id, "focal_point"))
-        if role == "plan_manager":
-            return self._first((plan.manager_id, "manager"), (plan.manager_id, "focal_point"))
+            return role, self._first((plan.coordinator_id, "coordinator"), (plan.coordinator_id, "focal_point"))
         raise ValueError(f"unknown role {role!r}")
 
 

@@ -8,12 +8,20 @@ does not flood anyone and nothing is sent twice.
 
 A chain ends: its last step repeats at most ``max`` times (:data:`DEFAULT_MAX_REPEATS` unless the
 policy says), and no step falls due after the plan's period plus the policy's ``grace`` working days
-(:func:`chain_end`).
+(:func:`chain_end`). Escalations are numbered 1, 2, 3 with no gap, repeats included, and the chain's
+last one knows it is the last, so a message can say so.
+
+The chain of command: per-item escalations go to the responsible agency (its focal point, its own
+manager) and to the plan's coordinating agency, never above it; the leadership gets a periodic report.
+
+A blocker (vướng mắc) pauses the escalation, not the reminders: escalation steps falling due after
+it was raised wait while it is open, and once it is resolved they come as many working days after
+the resolution as they were after the raising (:class:`Pause`), so the chain resumes from where it stood.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +29,9 @@ from typing import Any
 from obligations.rules.calendar import WorkCalendar
 from obligations.rules.limits import MAX_REPEATS, MAX_WORKING_DAYS
 
-ROLES: tuple[str, ...] = ("focal_point", "manager", "coordinator", "plan_manager")
+ROLES: tuple[str, ...] = ("focal_point", "manager", "coordinator")
+# The leadership above the coordinating agency: told by the periodic report, never item by item.
+LEADERSHIP_ROLE = "plan_manager"
 # A repeating last step without `max` repeats this many times, then the chain ends.
 DEFAULT_MAX_REPEATS = 3
 # Working days after the plan's last day during which its chains may still escalate.
@@ -72,6 +82,11 @@ class Policy:
         for step in self.escalation:
             if not 1 <= step.after <= MAX_WORKING_DAYS:
                 raise PolicyError(f"escalation steps need `after` from 1 to {MAX_WORKING_DAYS} working days")
+            if step.notify == LEADERSHIP_ROLE:
+                raise PolicyError(
+                    "plan_manager receives the plan's periodic report, never per-item escalations: "
+                    "end the chain with the coordinator"
+                )
             if step.notify not in ROLES:
                 raise PolicyError(f"unknown role {step.notify!r}; expected one of {', '.join(ROLES)}")
             if step.repeat is not None and (
@@ -111,28 +126,70 @@ class Step:
     kind: str  # reminder | due_today | escalation
     due_at: datetime
     notify: str
-    level: int  # 0 for reminders, 1.. for escalation steps
+    level: int  # 0 for reminders, 1.. for escalation steps (a repeat keeps its step's level)
+    number: int = 0  # escalations counted 1, 2, 3 ... with no gap, repeats included; 0 for reminders
+    last: bool = False  # the chain's last escalation: nothing follows it
+
+    def message(self) -> dict[str, object]:
+        """What a message about this step needs to know of it (an outbox row's payload)."""
+        if self.kind != "escalation":
+            return {"notify": self.notify}
+        return {"notify": self.notify, "number": self.number, "last": self.last}
 
 
-def steps(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> Iterator[Step]:
-    """Every step of one deadline in time order, the last one's repeats included."""
+@dataclass(frozen=True)
+class Pause:
+    """A blocker's time: escalation steps due after ``start`` wait; ``end`` None while it is open."""
+
+    start: datetime
+    end: datetime | None = None
+
+
+def _escalation_days(last: date, policy: Policy, calendar: WorkCalendar) -> list[tuple[str, date, EscalationStep, int]]:
+    """(key suffix, day, step, level) of every escalation, repeats included, in order."""
+    days = []
+    for level, esc in enumerate(policy.escalation, start=1):
+        days.append((f"escalation-{level}", calendar.add_working_days(last, esc.after), esc, level))
+    if policy.escalation and policy.escalation[-1].repeat:
+        esc = policy.escalation[-1]
+        level = len(policy.escalation)
+        day = days[-1][1]
+        for round_ in range(1, (esc.max or DEFAULT_MAX_REPEATS) + 1):
+            day = calendar.add_working_days(day, esc.repeat)
+            days.append((f"escalation-{level}.{round_}", day, esc, level))
+    return days
+
+
+def _after_pauses(day: date, pauses: Sequence[Pause], calendar: WorkCalendar) -> date | None:
+    """``day`` moved later by every pause that began before it; None while one of them is still open."""
+    for pause in sorted(pauses, key=lambda p: p.start):
+        if calendar.start_of_day(day) <= pause.start:
+            continue
+        if pause.end is None:
+            return None
+        length = calendar.working_days_between(calendar.local_date(pause.start), calendar.local_date(pause.end))
+        day = calendar.add_working_days(day, max(length, 0))
+    return day
+
+
+def steps(deadline: datetime, policy: Policy, calendar: WorkCalendar, pauses: Sequence[Pause] = ()) -> Iterator[Step]:
+    """Every step of one deadline in time order, the last one's repeats included.
+
+    Escalations due after an open pause's start are left out: they do not exist until it ends.
+    """
     last = calendar.last_day(deadline)
     tag = last.isoformat()
     for before in policy.reminders:
         day = calendar.add_working_days(calendar.previous_working_day(last), -before)
         kind = "due_today" if before == 0 else "reminder"
         yield Step(f"{tag}/reminder-{before}", kind, calendar.start_of_day(day), "focal_point", 0)
-    for level, esc in enumerate(policy.escalation, start=1):
-        day = calendar.add_working_days(last, esc.after)
-        yield Step(f"{tag}/escalation-{level}", "escalation", calendar.start_of_day(day), esc.notify, level)
-    if policy.escalation and policy.escalation[-1].repeat:
-        esc = policy.escalation[-1]
-        level = len(policy.escalation)
-        day = calendar.add_working_days(last, esc.after)
-        for round_ in range(1, (esc.max or DEFAULT_MAX_REPEATS) + 1):
-            day = calendar.add_working_days(day, esc.repeat)
-            key = f"{tag}/escalation-{level}.{round_}"
-            yield Step(key, "escalation", calendar.start_of_day(day), esc.notify, level)
+    escalations = _escalation_days(last, policy, calendar)
+    for number, (name, day, esc, level) in enumerate(escalations, start=1):
+        moved = _after_pauses(day, pauses, calendar) if pauses else day
+        if moved is None:
+            return
+        yield Step(f"{tag}/{name}", "escalation", calendar.start_of_day(moved), esc.notify, level,
+                   number=number, last=number == len(escalations))
 
 
 @dataclass(frozen=True)
@@ -150,17 +207,18 @@ def chain_end(plan_end: date, policy: Policy, calendar: WorkCalendar) -> datetim
 
 def catch_up(
     deadline: datetime, policy: Policy, calendar: WorkCalendar, *, done_until: datetime | None, as_of: datetime,
-    ends: datetime | None = None,
+    ends: datetime | None = None, pauses: Sequence[Pause] = (),
 ) -> CatchUp:
     """The step to send at ``as_of``: the latest one due since ``done_until``; earlier ones are skipped.
 
     Steps due at or before ``done_until`` were handled by an earlier sweep and are left alone. A new
     occurrence (``done_until`` None) gets the step due now, so one created inside its reminder window
-    is still reminded. No step due after ``ends`` (:func:`chain_end`) is ever sent.
+    is still reminded. No step due after ``ends`` (:func:`chain_end`) is ever sent. While a pause is
+    open, ``next_step_at`` is None once the reminders are done: resolving the blocker wakes the sweep.
     """
     due: list[Step] = []
     next_at = None
-    for step in steps(deadline, policy, calendar):
+    for step in steps(deadline, policy, calendar, pauses):
         if ends is not None and step.due_at > ends:
             break
         if step.due_at > as_of:

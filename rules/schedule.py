@@ -33,7 +33,7 @@ class Schedule:
     inclusive: bool = False
     phrase: str = ""
     cycle: str | None = None
-    checkin: str | None = None  # continuous only: overrides the default check-in rule
+    checkin: str | None = None  # continuous only: the check-in rule (CHECKINS); None asks for none
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,13 @@ class Period:
     inclusive: bool
     checkin: bool = False
 
+
+# Check-ins a plan or an obligation may ask of a continuous task, by the last day of each quarter or half
+# year. Without one, a continuous task has no deadline of its own: the periodic report of its agency covers it.
+CHECKINS: dict[str, str] = {
+    "quarterly": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "semiannual": "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1",
+}
 
 MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
 
@@ -103,8 +110,11 @@ def _rule_dates(rule: str, start: date, end: date) -> list[date]:
     ]
 
 
-def resolve(schedule: Schedule, cycles: dict[str, Cycle], default_checkin: Cycle) -> tuple[str | None, bool, bool]:
-    """The rule behind a schedule: (rrule or None for once, inclusive, is a check-in)."""
+def resolve(schedule: Schedule, cycles: dict[str, Cycle]) -> tuple[str | None, bool, bool]:
+    """The rule behind a schedule: (rrule or None for once, inclusive, is a check-in).
+
+    A continuous task without check-ins has no rule: it has no deadlines (:func:`periods` gives none).
+    """
     if schedule.kind == "once":
         if schedule.due is None:
             raise ScheduleError("a once schedule needs `due`")
@@ -114,9 +124,7 @@ def resolve(schedule: Schedule, cycles: dict[str, Cycle], default_checkin: Cycle
             raise ScheduleError("a recurring schedule needs `rrule`")
         return schedule.rrule, schedule.inclusive, False
     if schedule.kind == "continuous":
-        if schedule.checkin:
-            return schedule.checkin, True, True
-        return default_checkin.rrule, default_checkin.inclusive, True
+        return schedule.checkin, True, True
     if schedule.kind == "cycle":
         if schedule.cycle not in cycles:
             raise ScheduleError(f"unknown cycle {schedule.cycle!r}; known: {', '.join(sorted(cycles)) or 'none'}")
@@ -132,7 +140,6 @@ def periods(
     plan_end: date,
     until: date,
     cycles: dict[str, Cycle],
-    default_checkin: Cycle,
     after: date | None = None,
 ) -> list[Period]:
     """The periods whose due date lies in (after, until] and inside the plan.
@@ -140,7 +147,9 @@ def periods(
     A period due on the plan's first day is dropped for exclusive deadlines ("before the day the
     plan starts" cannot be met).
     """
-    rule, inclusive, checkin = resolve(schedule, cycles, default_checkin)
+    rule, inclusive, checkin = resolve(schedule, cycles)
+    if schedule.kind == "continuous" and rule is None:
+        return []
     if rule is None:
         # A single deadline set by the coordinator counts even when it falls after the plan's end.
         end = until

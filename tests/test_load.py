@@ -77,7 +77,7 @@ policies:
     reminders: [{{before: 3}}, {{before: 0}}]
     escalation:
       - {{after: 1, notify: focal_point}}
-      - {{after: 5, notify: plan_manager, repeat: 5}}
+      - {{after: 5, notify: coordinator, repeat: 5}}
 cycles:
   review:
     rrule: "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=30"
@@ -211,7 +211,7 @@ def test_valid_file_loads_with_the_right_rows(engine, tmp_path, defaults):
             "escalation": [
                 {"after": 1, "notify": "focal_point"},
                 # The effective chain is stored: the default number of repeats and grace filled in.
-                {"after": 5, "notify": "plan_manager", "repeat": 5, "max": 3},
+                {"after": 5, "notify": "coordinator", "repeat": 5, "max": 3},
             ],
             "grace": 10,
         }
@@ -735,9 +735,9 @@ def config_errors(tmp_path: Path, name: str, text: str, read) -> tuple[Path, lis
 
 def test_the_shipped_defaults_and_calendar_read_as_before():
     defaults = read_defaults(CONFIG_DIR / "defaults.yaml")
-    assert set(defaults) == {"policies", "cycles", "continuous_checkin"}
+    assert set(defaults) == {"policies", "cycles"}
     assert defaults["policies"]["default"]["escalation"][-1] == {
-        "after": 15, "notify": "plan_manager", "repeat": 10, "max": 3
+        "after": 7, "notify": "coordinator", "repeat": 10, "max": 2
     }
     assert defaults["policies"]["checkin"]["reminders"] == [{"before": 5}, {"before": 0}]
     assert defaults["cycles"]["budget"] == {
@@ -745,7 +745,6 @@ def test_the_shipped_defaults_and_calendar_read_as_before():
         "inclusive": False,
         "phrase": "trước ngày 15 tháng 7 hàng năm (thời điểm xây dựng dự toán ngân sách)",
     }
-    assert defaults["continuous_checkin"] == {"rrule": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1", "inclusive": True}
     assert read_calendar(CONFIG_DIR / "calendar.yaml") == (set(), {date(2026, 8, 22)})
 
 
@@ -769,10 +768,10 @@ DEFAULTS_TYPOS = {  # (text replaced, by what, the line named, the problem)
         "cycles.budget.rrule: invalid RRULE 'FREQ=YEARLY;BYMONTH=13;BYMONTHDAY=15'",
     ),
     "yes and no are text": (
-        "  inclusive: true",
-        "  inclusive: yes",
-        "inclusive: yes",
-        "continuous_checkin.inclusive: expected true or false, got 'yes'",
+        "    inclusive: false",
+        "    inclusive: no",
+        "inclusive: no",
+        "cycles.budget.inclusive: expected true or false, got 'no'",
     ),
     "no default policy": ("  default:\n", "  usual:\n", "policies:", "policies: the `default` policy is required"),
 }

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from obligations.rules.calendar import WorkCalendar
 from obligations.rules.ladder import (
     EscalationStep,
+    Pause,
     Policy,
     PolicyError,
     catch_up,
@@ -37,9 +38,8 @@ def test_steps_of_the_yearly_report_2020():
         ("2020-12-14/escalation-1", "escalation", vn(2020, 12, 15), "focal_point"),
         ("2020-12-14/escalation-2", "escalation", vn(2020, 12, 17), "manager"),
         ("2020-12-14/escalation-3", "escalation", vn(2020, 12, 23), "coordinator"),
-        ("2020-12-14/escalation-4", "escalation", vn(2021, 1, 5), "plan_manager"),  # 1 January is off
-        ("2020-12-14/escalation-4.1", "escalation", vn(2021, 1, 19), "plan_manager"),
-        ("2020-12-14/escalation-4.2", "escalation", vn(2021, 2, 2), "plan_manager"),
+        ("2020-12-14/escalation-3.1", "escalation", vn(2021, 1, 7), "coordinator"),  # 1 January is off
+        ("2020-12-14/escalation-3.2", "escalation", vn(2021, 1, 21), "coordinator"),
     ]
 
 
@@ -176,9 +176,8 @@ def test_catch_up_sends_the_latest_due_step_and_skips_only_earlier_ones(day, don
 def test_a_repeating_step_repeats_at_most_max_times():
     """Before, the last step repeated every 10 working days for as long as the occurrence stayed open."""
     default = list(steps(DEADLINE, DEFAULT, CAL))
-    assert [s.key for s in default[-4:]] == [
-        "2020-12-14/escalation-4", "2020-12-14/escalation-4.1", "2020-12-14/escalation-4.2",
-        "2020-12-14/escalation-4.3",
+    assert [s.key for s in default[-3:]] == [
+        "2020-12-14/escalation-3", "2020-12-14/escalation-3.1", "2020-12-14/escalation-3.2",
     ]
     twice = Policy.from_dict(DEFAULT.to_dict() | {"escalation": [{"after": 1, "notify": "manager", "repeat": 5,
                                                                    "max": 2}]})
@@ -193,9 +192,9 @@ def test_no_step_falls_due_after_the_plans_end_and_its_grace():
     plan_end = date(2020, 12, 31)  # a Thursday; 1 January 2021 is a day off
     ends = chain_end(plan_end, DEFAULT, CAL)
     assert ends == CAL.start_of_day(date(2021, 1, 15))  # ten working days after 31 December
-    on_time = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2021, 1, 4, 8), as_of=vn(2021, 1, 5, 8), ends=ends)
-    assert on_time.send.key == "2020-12-14/escalation-4" and on_time.next_step_at is None  # 4.1 is 19 January
-    later = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2021, 1, 5, 8), as_of=vn(2021, 3, 1, 8), ends=ends)
+    on_time = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2021, 1, 6, 8), as_of=vn(2021, 1, 7, 8), ends=ends)
+    assert on_time.send.key == "2020-12-14/escalation-3.1" and on_time.next_step_at is None  # 3.2 is 21 January
+    later = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2021, 1, 7, 8), as_of=vn(2021, 3, 1, 8), ends=ends)
     assert later.send is None and later.skipped == ()
     none = Policy.from_dict(DEFAULT.to_dict() | {"grace": 0})
     assert chain_end(plan_end, none, CAL) == CAL.start_of_day(plan_end)
@@ -215,3 +214,64 @@ def test_no_step_falls_due_after_the_plans_end_and_its_grace():
 def test_chains_that_would_not_end_are_refused(bad):
     with pytest.raises(PolicyError):
         Policy.from_dict({"reminders": [{"before": 3}]} | bad)
+
+
+# ------------------------------------------------------------------------ numbering and the chain of command
+
+
+def test_escalations_are_numbered_with_no_gap_and_the_last_says_so():
+    escalations = [s for s in steps(DEADLINE, DEFAULT, CAL) if s.kind == "escalation"]
+    assert [(s.number, s.last, s.notify) for s in escalations] == [
+        (1, False, "focal_point"), (2, False, "manager"), (3, False, "coordinator"),
+        (4, False, "coordinator"), (5, True, "coordinator"),
+    ]
+    assert escalations[-1].message() == {"notify": "coordinator", "number": 5, "last": True}
+    reminder = next(steps(DEADLINE, DEFAULT, CAL))
+    assert reminder.number == 0 and reminder.message() == {"notify": "focal_point"}
+
+
+def test_the_leadership_is_never_a_step_of_a_chain():
+    with pytest.raises(PolicyError, match="periodic report"):
+        Policy.from_dict({"escalation": [{"after": 3, "notify": "plan_manager"}]})
+
+
+# ------------------------------------------------------------------------------------ blockers pause
+
+
+def _escalation_days(pauses):
+    return [(s.key.split("/")[1], CAL.local_date(s.due_at)) for s in steps(DEADLINE, DEFAULT, CAL, pauses)
+            if s.kind == "escalation"]
+
+
+def test_an_open_blocker_pauses_the_escalations_after_it_not_the_reminders():
+    raised = vn(2020, 12, 16, 10)  # after escalation 1 (15/12), before escalation 2 (17/12)
+    paused = list(steps(DEADLINE, DEFAULT, CAL, [Pause(raised)]))
+    assert [s.key.split("/")[1] for s in paused] == ["reminder-10", "reminder-3", "reminder-0", "escalation-1"]
+    early = list(steps(DEADLINE, DEFAULT, CAL, [Pause(vn(2020, 12, 1, 9))]))  # raised before the deadline
+    assert [s.kind for s in early] == ["reminder", "reminder", "due_today"]
+
+
+def test_a_resolved_blocker_resumes_the_chain_from_where_it_stood():
+    # Raised Wednesday 16/12, resolved Wednesday 30/12: ten working days later.
+    pause = Pause(vn(2020, 12, 16, 10), vn(2020, 12, 30, 15))
+    assert _escalation_days([pause]) == [
+        ("escalation-1", date(2020, 12, 15)),  # before the blocker: unchanged
+        ("escalation-2", date(2020, 12, 31)),  # one working day after the raising, so one after the resolution
+        ("escalation-3", date(2021, 1, 7)),  # 23/12 and ten working days (1 January is off)
+        ("escalation-3.1", date(2021, 1, 21)),
+        ("escalation-3.2", date(2021, 2, 4)),
+    ]
+    result = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2020, 12, 30, 16), as_of=vn(2020, 12, 31, 7, 30),
+                      pauses=[pause])
+    assert result.send.key == "2020-12-14/escalation-2" and result.skipped == ()
+
+
+def test_a_blocker_resolved_the_day_it_was_raised_moves_nothing():
+    same_day = Pause(vn(2020, 12, 16, 9), vn(2020, 12, 16, 16))
+    assert _escalation_days([same_day]) == _escalation_days([])
+
+
+def test_while_paused_the_sweep_is_not_woken_by_escalations():
+    result = catch_up(DEADLINE, DEFAULT, CAL, done_until=vn(2020, 12, 16, 8), as_of=vn(2021, 1, 4, 8),
+                      pauses=[Pause(vn(2020, 12, 16, 10))])
+    assert result.send is None and result.next_step_at is None

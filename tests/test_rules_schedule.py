@@ -6,11 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from obligations.rules.schedule import Cycle, Schedule, ScheduleError, periods, validate_rrule
+from obligations.rules.schedule import CHECKINS, Cycle, Schedule, ScheduleError, periods, validate_rrule
 
 CYCLES = {"budget": Cycle("FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=15", inclusive=False)}
-CHECKIN = Cycle("FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1", inclusive=True)
-PLAN = dict(plan_start=date(2017, 4, 1), plan_end=date(2020, 12, 31), cycles=CYCLES, default_checkin=CHECKIN)
+PLAN = dict(plan_start=date(2017, 4, 1), plan_end=date(2020, 12, 31), cycles=CYCLES)
 
 
 def expand(schedule, until=date(2030, 1, 1), after=None):
@@ -24,10 +23,15 @@ def test_yearly_report_before_15_december():
     assert got[0].key == "2017-12-15"
 
 
-def test_continuous_tasks_check_in_every_quarter():
-    got = expand(Schedule("continuous", phrase="thường xuyên"))
-    assert got[0].due == date(2017, 6, 30) and got[-1].due == date(2020, 12, 31)
-    assert len(got) == 15 and all(p.checkin and p.inclusive for p in got)
+def test_continuous_tasks_have_no_deadline_of_their_own_unless_check_ins_are_asked():
+    """The periodic report of the agency covers a continuous task; check-ins are opt-in."""
+    assert expand(Schedule("continuous", phrase="thường xuyên")) == []
+    quarterly = expand(Schedule("continuous", phrase="thường xuyên", checkin=CHECKINS["quarterly"]))
+    assert quarterly[0].due == date(2017, 6, 30) and quarterly[-1].due == date(2020, 12, 31)
+    assert len(quarterly) == 15 and all(p.checkin and p.inclusive for p in quarterly)
+    semiannual = expand(Schedule("continuous", checkin=CHECKINS["semiannual"]), until=date(2018, 12, 31))
+    assert [p.due for p in semiannual] == [date(2017, 6, 30), date(2017, 12, 31), date(2018, 6, 30),
+                                           date(2018, 12, 31)]
 
 
 def test_budget_cycle_and_after_until_window():

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from obligations.flows.runtime import Runtime
 from obligations.flows.sweep import sweep
 from obligations.models.db import create_db_engine
-from obligations.models.tables import Notification, Occurrence
+from obligations.models.tables import Agency, Contact, Notification, Occurrence
 from tests.world import build, vn
 
 
@@ -82,17 +82,25 @@ def test_ladder_over_a_season_and_catch_up(engine, rt):
         "2017-12-14/escalation-1",
         "2017-12-14/escalation-2",
         "2017-12-14/escalation-3",
-        "2017-12-14/escalation-4",
+        "2017-12-14/escalation-3.1",
     ]
     assert all(r.status == "pending" for r in rows)
-    # No manager at Nha Trang: the escalation to "manager" follows the chain of command to UBND-TINH.
+    # No manager at Nha Trang: the manager's step goes to the coordinator, worded for the coordinator,
+    # never up to the Committee (UBND-TINH), which hears of it in the periodic report.
     with Session(engine) as session:
-        manager_step = session.execute(
-            select(Notification.recipient_id)
+        recipient, payload = session.execute(
+            select(Notification.recipient_id, Notification.payload)
             .join(Occurrence, Occurrence.id == Notification.occurrence_id)
             .where(Occurrence.agency_id == ids["UBND-NHA-TRANG"], Notification.step == "2017-12-14/escalation-2")
-        ).scalar_one()
-    assert manager_step is not None
+        ).one()
+        contact = session.get(Contact, recipient)
+        assert (session.get(Agency, contact.agency_id).code, contact.role) == ("SNGV", "coordinator")
+        assert payload == {"notify": "coordinator", "number": 2, "last": False}
+        leadership = session.scalars(
+            select(func.count()).select_from(Notification).join(Contact, Contact.id == Notification.recipient_id)
+            .where(Contact.agency_id == ids["UBND-TINH"], Notification.occurrence_id.is_not(None))
+        ).one()
+    assert leadership == 0
 
 
 def test_downtime_sends_only_the_latest_step_and_records_the_skipped(engine, rt):

@@ -23,8 +23,7 @@ DEFAULT_POLICY = Policy.from_dict(
         "escalation": [
             {"after": 1, "notify": "focal_point"},
             {"after": 3, "notify": "manager"},
-            {"after": 7, "notify": "coordinator"},
-            {"after": 15, "notify": "plan_manager", "repeat": 10},
+            {"after": 7, "notify": "coordinator", "repeat": 10, "max": 2},
         ],
     }
 )

@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from obligations.models.db import session_scope
-from obligations.models.tables import Agency, AgencyGroup, AgencyGroupMember, AuditLog, Contact, PolicyRow
+from obligations.models.tables import Agency, AgencyGroup, AgencyGroupMember, AuditLog, Contact, Plan, PolicyRow
+from obligations.plans.file.coverage import coverage_warnings
 from obligations.plans.file.plan_rows import write_obligations, write_plan, write_provisions
 from obligations.plans.file.read import read_plan_file
 from obligations.plans.file.resolve import Stored, resolve, rows_where_in
@@ -52,6 +53,7 @@ class ApplySummary:
     created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     to_expand: int = 0
+    warnings: list[str] = field(default_factory=list)  # gaps in the plan's chain of command (plans.file.coverage)
 
     @property
     def changed(self) -> bool:
@@ -76,7 +78,7 @@ class ApplySummary:
             parts.append(f"cập nhật {part(self.updated)}")
         if not parts:
             parts.append("không có gì thay đổi")
-        return f"Kế hoạch {self.plan}: " + "; ".join(parts) + "."
+        return "\n".join([f"Kế hoạch {self.plan}: " + "; ".join(parts) + ".", *self.warnings])
 
 
 def load_file(
@@ -109,6 +111,11 @@ def apply_file(
     stored = resolve(session, plan_file, plan_file.defaults if defaults is None else defaults)
     loader = Loader(session, plan_file, stored, as_of)
     plan_id = loader.write()
+    session.flush()
+    plan = session.get(Plan, plan_id)
+    loader.summary.warnings = coverage_warnings(
+        session, plan, (plan_file.defaults.get("policies") or {}).get("default", {})
+    )
     session.add(
         AuditLog(
             at=as_of,
@@ -246,6 +253,7 @@ class Loader:
             agency_id = agencies[spec.agency].id
             values = {
                 "role": spec.role,
+                "title": spec.title,
                 "email": spec.email,
                 "zalo_user_id": spec.zalo_user_id,
                 "phone": spec.phone,

@@ -202,6 +202,7 @@ Name200 = _text(200)
 Name300 = _text(300)
 Name500 = _text(500)
 Title = _optional_text(300, multiline=True)
+ContactTitle = _optional_text(200)
 Number = _optional_text(100)
 Email = Annotated[_optional_text(320), AfterValidator(_check_email)]
 ZaloId = _optional_text(64)

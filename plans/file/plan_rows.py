@@ -16,6 +16,7 @@ from sqlalchemy import select
 from obligations.models.tables import Obligation, ObligationSupport, Plan, Provision
 from obligations.plans.file.resolve import rows_where_in
 from obligations.plans.file.schema import ObligationSpec
+from obligations.rules.schedule import CHECKINS
 
 if TYPE_CHECKING:
     from obligations.plans.file.apply import Loader
@@ -84,6 +85,14 @@ def write_provisions(loader: Loader, plan: Plan) -> None:
     loader.session.flush()
 
 
+def _checkin_rule(loader: Loader, spec: ObligationSpec) -> str | None:
+    """A continuous task's check-in rule: its own, else its plan's, else none (its agency's report covers it)."""
+    if spec.schedule.kind != "continuous":
+        return None
+    checkin = spec.schedule.checkin or loader.plan_file.plan.checkin
+    return CHECKINS[checkin] if checkin else None
+
+
 def _values(loader: Loader, spec: ObligationSpec) -> dict[str, Any]:
     """The obligation row's columns as the file gives them."""
     stored, schedule = loader.stored, spec.schedule
@@ -101,7 +110,7 @@ def _values(loader: Loader, spec: ObligationSpec) -> dict[str, Any]:
         "inclusive": getattr(schedule, "inclusive", False),
         "phrase": schedule.phrase,
         "cycle": getattr(schedule, "cycle", None),
-        "checkin_rrule": getattr(schedule, "checkin", None),
+        "checkin_rrule": _checkin_rule(loader, spec),
         "policy_id": stored.policies[spec.policy].id,
     }
 

@@ -53,7 +53,7 @@ def parse_plan_file(text: str, *, source: str = "<draft>", defaults: dict[str, A
 
 
 def read_defaults(path: Path) -> dict[str, Any]:
-    """config/defaults.yaml, checked: its policies, cycles and ``continuous_checkin`` as plain data (the
+    """config/defaults.yaml, checked: its policies and cycles as plain data (the
     shape policies are stored in), keys left out omitted."""
     return _read_config(Path(path), DefaultsFile).model_dump(mode="python", exclude_none=True)
 

@@ -29,6 +29,7 @@ from obligations.plans.file.errors import FieldPath, format_path, line_of
 from obligations.plans.file.fields import (
     BlankableText,
     Code,
+    ContactTitle,
     Day,
     Email,
     Name200,
@@ -49,8 +50,9 @@ from obligations.plans.file.fields import (
     none_to_dict,
     none_to_list,
 )
-from obligations.rules.ladder import ROLES, Policy, PolicyError
+from obligations.rules.ladder import LEADERSHIP_ROLE, ROLES, Policy, PolicyError
 from obligations.rules.limits import FIRST_YEAR, LAST_YEAR, MAX_REPEATS, MAX_WORKING_DAYS
+from obligations.rules.schedule import CHECKINS
 
 __all__ = [
     "AgencySpec",
@@ -107,6 +109,16 @@ class EscalationSpec(_Model):
     repeat: WorkingDays | None = None
     max: Annotated[StrictInt, Field(ge=1, le=MAX_REPEATS)] | None = None  # repeats; a chain ends
 
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _not_the_leadership(cls, value: Any) -> Any:
+        if value == LEADERSHIP_ROLE:
+            raise ValueError(
+                "plan_manager is no longer a step: the plan's manager receives the monthly report, never "
+                "per-item escalations; end the chain with `notify: coordinator`"
+            )
+        return value
+
 
 class PolicySpec(_Model):
     reminders: _list_of(ReminderSpec) = Field(default_factory=list)
@@ -136,6 +148,10 @@ class CycleSpec(_Model):
 # The coordinator's file
 
 
+# Check-ins of continuous tasks, asked by the plan for all of them or by one obligation's schedule.
+Checkin = Literal[tuple(CHECKINS)]  # type: ignore[valid-type]
+
+
 class PlanSpec(_Model):
     code: PlanCode
     title: Text
@@ -146,6 +162,7 @@ class PlanSpec(_Model):
     end: Day
     coordinator: OptionalCode = None
     manager: OptionalCode = None
+    checkin: Checkin | None = None  # every continuous task's check-in, unless its schedule says otherwise
 
 
 class AgencySpec(_Model):
@@ -164,6 +181,7 @@ class ContactSpec(_Model):
     name: Name200
     agency: Code
     role: Literal[CONTACT_ROLES]  # type: ignore[valid-type]
+    title: ContactTitle = None  # the position a letter greets them by: "Phó Giám đốc"
     email: Email = None
     zalo_user_id: ZaloId = None
     phone: Phone = None
@@ -190,7 +208,7 @@ class RecurringSchedule(_Model):
 class ContinuousSchedule(_Model):
     kind: Literal["continuous"]
     phrase: OptionalText = None
-    checkin: Rrule | None = None
+    checkin: Checkin | None = None
 
 
 class CycleSchedule(_Model):
@@ -278,12 +296,10 @@ class PlanFile(_Model):
 
 
 class DefaultsFile(_Model):
-    """config/defaults.yaml: the policies and cycles every plan may use, and the check-in rule of a
-    continuous task."""
+    """config/defaults.yaml: the policies and cycles every plan may use."""
 
     policies: _map_of(Code, PolicySpec)
     cycles: _map_of(Code, CycleSpec) = Field(default_factory=dict)
-    continuous_checkin: CycleSpec | None = None
 
     @field_validator("policies")
     @classmethod
