@@ -1,7 +1,9 @@
-"""What people do to an occurrence: submit, accept, return, extend, waive, raise a blocker.
+"""What people do to an occurrence: submit, accept, return, extend, waive; ask for or refuse more time;
+raise and resolve a blocker.
 
-Each action checks the occurrence's state, writes its row, stops or restarts the ladder and
-appends to the audit log, all in the caller's transaction.
+Each action checks the occurrence's state, writes its row, stops or restarts the ladder and appends to
+the audit log, all in the caller's transaction. A coordinator's decision is also told to the
+agency's focal point: one ``decision`` row in the outbox per focal point (:func:`_tell_focal_point`).
 """
 
 from __future__ import annotations
@@ -12,88 +14,29 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+# ActionError and the argument checks are imported from here by the command line and the terminal helpers.
+from obligations.flows.arguments import ActionError, check_actor, check_arguments  # noqa: F401
 from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients, rows_for_role
-from obligations.models.outbox import NotificationKind, NotificationStatus, event_step
+from obligations.models.outbox import LADDER, NotificationKind, NotificationStatus, event_step
 from obligations.models.queries import insert_ignoring_duplicates
 from obligations.models.tables import (
     AuditLog,
     Blocker,
     Extension,
+    ExtensionRequest,
     Notification,
     Obligation,
     Occurrence,
     Plan,
     Submission,
 )
-from obligations.rules.calendar import require_aware
+from obligations.rules.calendar import WorkCalendar, require_aware
 from obligations.rules.ladder import reminder_window_opens
-from obligations.rules.limits import (
-    CLOCK_FIRST_YEAR,
-    EXTENSION_YEARS,
-    FIRST_YEAR,
-    LAST_YEAR,
-    MAX_ACTOR_LENGTH,
-    MAX_LONG_TEXT,
-    MAX_ROW_ID,
-    character_name,
-    forbidden_character,
-    year_in_range,
-)
-from obligations.rules.status import OPEN, Status, done_status, open_status
+from obligations.rules.limits import EXTENSION_YEARS, LAST_YEAR
+from obligations.rules.status import OPEN, SETTLED, Status, done_status, open_status
 
-
-class ActionError(ValueError):
-    """An action that the occurrence's state, or its arguments, do not allow; the message is for the user."""
-
-
-# ------------------------------------------------------------------------------ arguments
-# Checked before the database is opened, whoever calls (the command line, a web app): what the columns
-# cannot hold, and dates the deadline arithmetic cannot reach, are refused in the user's words.
-
-_FIELD_NAMES = {"note": "ghi chú", "reason": "lý do", "text": "mô tả vướng mắc"}  # the fields of entry.ACTIONS
-
-
-def check_arguments(occurrence_id: Any, *, as_of: datetime, actor: str, **fields: Any) -> None:
-    """Raise ActionError for an argument out of bounds; nothing is read or written."""
-    if isinstance(occurrence_id, bool) or not isinstance(occurrence_id, int) or not 1 <= occurrence_id <= MAX_ROW_ID:
-        raise ActionError(
-            f"số kỳ thực hiện phải là số nguyên từ 1 đến {MAX_ROW_ID}, không phải {occurrence_id} "
-            "(occurrence id out of range)"
-        )
-    require_aware(as_of)
-    if not year_in_range(as_of, CLOCK_FIRST_YEAR, LAST_YEAR):
-        raise ActionError(
-            f"thời điểm {as_of.isoformat()} nằm ngoài khoảng từ năm {CLOCK_FIRST_YEAR} đến năm {LAST_YEAR} "
-            "(as-of out of range)"
-        )
-    check_actor(actor)
-    for name, value in fields.items():
-        if isinstance(value, str):
-            _check_text(_FIELD_NAMES.get(name, name), value, MAX_LONG_TEXT, multiline=True)
-        elif isinstance(value, date) and not year_in_range(value):
-            raise ActionError(
-                f"ngày {value:%d/%m/%Y} nằm ngoài khoảng từ năm {FIRST_YEAR} đến năm {LAST_YEAR} (date out of range)"
-            )
-
-
-def check_actor(actor: str) -> str:
-    """Who acts, as the audit log's ``actor`` column holds it: one line, at most MAX_ACTOR_LENGTH characters."""
-    if not isinstance(actor, str) or not actor.strip():
-        raise ActionError("cần ghi tên người thực hiện (who acts is required)")
-    return _check_text("tên người thực hiện", actor, MAX_ACTOR_LENGTH, multiline=False)
-
-
-def _check_text(label: str, text: str, limit: int, *, multiline: bool) -> str:
-    if len(text) > limit:
-        raise ActionError(f"{label} dài {len(text)} ký tự, quá giới hạn {limit} ký tự (at most {limit} characters)")
-    character = forbidden_character(text, multiline=multiline)
-    if character is not None:  # named in English in the parentheses: U+0000 (NUL), U+000A (line break)
-        raise ActionError(f"{label} chứa ký tự không được phép {character_name(character)}")
-    return text
-
-
-# ------------------------------------------------------------------------------ the actions
+# ------------------------------------------------------------------------------ shared steps
 
 
 def _occurrence(session: Session, occurrence_id: int) -> Occurrence:
@@ -101,6 +44,12 @@ def _occurrence(session: Session, occurrence_id: int) -> Occurrence:
     if occurrence is None:
         raise ActionError(f"không có kỳ thực hiện số {occurrence_id} (occurrence {occurrence_id} not found)")
     return occurrence
+
+
+def _plan_and_calendar(session: Session, rt: Runtime, occurrence: Occurrence) -> tuple[Obligation, Plan, WorkCalendar]:
+    obligation = session.get(Obligation, occurrence.obligation_id)
+    plan = session.get(Plan, obligation.plan_id)
+    return obligation, plan, rt.calendar(plan.zone)
 
 
 def _pending_submission(session: Session, occurrence: Occurrence) -> Submission:
@@ -115,22 +64,56 @@ def _pending_submission(session: Session, occurrence: Occurrence) -> Submission:
 
 
 def _stop_ladder(session: Session, occurrence: Occurrence) -> None:
+    """Cancel the reminders and escalations not yet sent; notices (a blocker, a decision) still go."""
     session.execute(
         update(Notification)
-        .where(Notification.occurrence_id == occurrence.id, Notification.status == NotificationStatus.PENDING)
+        .where(Notification.occurrence_id == occurrence.id, Notification.status == NotificationStatus.PENDING,
+               Notification.kind.in_(LADDER))
         .values(status=NotificationStatus.CANCELLED)
     )
 
 
-def _audit(session: Session, as_of: datetime, actor: str, action: str, occurrence: Occurrence, **details) -> None:
-    session.add(
-        AuditLog(at=as_of, actor=actor, action=action, entity="occurrence", entity_id=occurrence.id, details=details)
-    )
+def _audit(session: Session, as_of: datetime, actor: str, action: str, occurrence: Occurrence, **details) -> AuditLog:
+    """Append to the audit log; flushed, so its id can key the notice about it."""
+    row = AuditLog(at=as_of, actor=actor, action=action, entity="occurrence", entity_id=occurrence.id, details=details)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _require_open(occurrence: Occurrence, verb: str) -> None:
     if Status(occurrence.status) not in OPEN:
         raise ActionError(f"không thể {verb}: kỳ {occurrence.id} đang ở trạng thái {occurrence.status}")
+
+
+def _required(text: str | None, what: str) -> str:
+    if text is None or not text.strip():
+        raise ActionError(what)
+    return text.strip()
+
+
+def _tell_focal_point(
+    session: Session, rt: Runtime, occurrence: Occurrence, decided: AuditLog, event: str, note: str | None,
+    **facts: Any,
+) -> None:
+    """One ``decision`` message per focal point of the occurrence's agency, about the audited event ``decided``.
+
+    The payload holds facts only (the templates phrase them); the audit row's id keys the message, so each
+    event is told once however often the action's transaction is retried.
+    """
+    _, plan, calendar = _plan_and_calendar(session, rt, occurrence)
+    focal_points = Recipients(session, {occurrence.agency_id}).for_role("focal_point", occurrence, plan)
+    payload = {"notify": "focal_point", "event": event, "note": note, "actor": decided.actor,
+               "on": calendar.local_date(decided.at).isoformat(), **facts}
+    rows = rows_for_role(
+        "focal_point", focal_points, calendar.next_office_moment(decided.at), kind=NotificationKind.DECISION,
+        step=event_step(NotificationKind.DECISION, decided.id), due_at=decided.at, occurrence_id=occurrence.id,
+        created_at=decided.at, payload=payload,
+    )
+    insert_ignoring_duplicates(session, Notification, list(rows))
+
+
+# ------------------------------------------------------------------------------ submissions
 
 
 def submit(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None) -> Submission:
@@ -148,26 +131,31 @@ def submit(session: Session, occurrence_id: int, *, as_of: datetime, actor: str,
     return submission
 
 
-def accept(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None) -> Status:
+def accept(
+    session: Session, rt: Runtime, occurrence_id: int, *, as_of: datetime, actor: str, note: str | None = None
+) -> Status:
+    """Done, on time or late: judged by when it was submitted, against the deadline missed if one was."""
     require_aware(as_of)
     occurrence = _occurrence(session, occurrence_id)
     submission = _pending_submission(session, occurrence)
     submission.state, submission.decided_at, submission.decided_by = "accepted", as_of, actor
     submission.decision_note = note
-    status = done_status(submission.submitted_at, occurrence.effective_deadline)
+    status = done_status(submission.submitted_at, occurrence.effective_deadline, occurrence.missed_deadline)
     occurrence.status = status.value
     occurrence.completed_at = as_of
     occurrence.next_action_at = None
     session.add_all([submission, occurrence])
-    _audit(session, as_of, actor, "accept", occurrence, status=status.value,
-           submitted_at=submission.submitted_at.isoformat(), deadline=occurrence.effective_deadline.isoformat())
+    missed = occurrence.missed_deadline.isoformat() if occurrence.missed_deadline else None
+    decided = _audit(session, as_of, actor, "accept", occurrence, status=status.value,
+                     submitted_at=submission.submitted_at.isoformat(),
+                     deadline=occurrence.effective_deadline.isoformat(), missed_deadline=missed)
+    _tell_focal_point(session, rt, occurrence, decided, "accepted", note, status=status.value)
     return status
 
 
 def _reopen(session: Session, rt: Runtime, occurrence: Occurrence, as_of: datetime) -> None:
     """Back to an open status; the next sweep picks the ladder up where it stands now."""
-    obligation = session.get(Obligation, occurrence.obligation_id)
-    calendar = rt.calendar(session.get(Plan, obligation.plan_id).zone)
+    obligation, _, calendar = _plan_and_calendar(session, rt, occurrence)
     window = reminder_window_opens(occurrence.effective_deadline, rt.policy(session, obligation.policy_id), calendar)
     occurrence.status = open_status(as_of, occurrence.effective_deadline, window).value
     occurrence.next_action_at = as_of
@@ -184,58 +172,151 @@ def return_submission(
     occurrence.submitted_at = None
     _reopen(session, rt, occurrence, as_of)
     session.add_all([submission, occurrence])
-    _audit(session, as_of, actor, "return", occurrence, note=note)
+    decided = _audit(session, as_of, actor, "return", occurrence, note=note)
+    _tell_focal_point(session, rt, occurrence, decided, "returned", note)
     return Status(occurrence.status)
 
 
-def extend(
-    session: Session, rt: Runtime, occurrence_id: int, *, until: date, as_of: datetime, actor: str,
-    reason: str | None = None,
-) -> Extension:
-    """Grant time until the end of ``until`` (moved off a day off like any deadline)."""
+def waive(session: Session, rt: Runtime, occurrence_id: int, *, as_of: datetime, actor: str, reason: str) -> None:
     require_aware(as_of)
+    reason = _required(reason, "cần ghi lý do miễn thực hiện (a reason is required)")
     occurrence = _occurrence(session, occurrence_id)
-    _require_open(occurrence, "gia hạn")
-    obligation = session.get(Obligation, occurrence.obligation_id)
-    plan = session.get(Plan, obligation.plan_id)
-    latest = date(min(plan.end.year + EXTENSION_YEARS, LAST_YEAR), 12, 31)
-    if until > latest:
-        raise ActionError(
-            f"hạn mới {until:%d/%m/%Y} quá xa: muộn nhất là {latest:%d/%m/%Y}, {EXTENSION_YEARS} năm sau năm "
-            f"kết thúc kế hoạch (an extension ends at most {EXTENSION_YEARS} years after the plan's last year)"
-        )
-    calendar = rt.calendar(plan.zone)
-    new_deadline = calendar.effective_deadline(calendar.deadline_for(until, inclusive=True))
-    if new_deadline <= occurrence.effective_deadline:
-        current = calendar.last_day(occurrence.effective_deadline)
-        raise ActionError(f"hạn mới {until:%d/%m/%Y} phải sau hạn hiện tại {current:%d/%m/%Y}")
-    extension = Extension(
-        occurrence_id=occurrence.id, previous_deadline=occurrence.effective_deadline, new_deadline=new_deadline,
-        reason=reason, granted_at=as_of, granted_by=actor,
-    )
-    session.add(extension)
-    occurrence.effective_deadline = new_deadline
-    _stop_ladder(session, occurrence)
-    _reopen(session, rt, occurrence, as_of)
-    session.add(occurrence)
-    _audit(session, as_of, actor, "extend", occurrence, previous=extension.previous_deadline.isoformat(),
-           new=new_deadline.isoformat(), reason=reason)
-    return extension
-
-
-def waive(session: Session, occurrence_id: int, *, as_of: datetime, actor: str, reason: str) -> None:
-    require_aware(as_of)
-    if not reason.strip():
-        raise ActionError("cần ghi lý do miễn thực hiện (a reason is required)")
-    occurrence = _occurrence(session, occurrence_id)
-    if Status(occurrence.status) in {Status.DONE_ON_TIME, Status.DONE_LATE, Status.WAIVED}:
+    if Status(occurrence.status) in SETTLED:
         raise ActionError(f"kỳ {occurrence.id} đã kết thúc ({occurrence.status})")
     occurrence.status = Status.WAIVED.value
     occurrence.completed_at = as_of
     occurrence.next_action_at = None
     _stop_ladder(session, occurrence)
     session.add(occurrence)
-    _audit(session, as_of, actor, "waive", occurrence, reason=reason)
+    decided = _audit(session, as_of, actor, "waive", occurrence, reason=reason)
+    _tell_focal_point(session, rt, occurrence, decided, "waived", reason)
+
+
+# ------------------------------------------------------------------------------ extensions
+
+
+def _new_deadline(occurrence: Occurrence, plan: Plan, calendar: WorkCalendar, until: date) -> datetime:
+    """The deadline "until the end of ``until``" means (off a day off), refused unless later than the current one
+    and within EXTENSION_YEARS of the plan's last year."""
+    latest = date(min(plan.end.year + EXTENSION_YEARS, LAST_YEAR), 12, 31)
+    if until > latest:
+        raise ActionError(
+            f"hạn mới {until:%d/%m/%Y} quá xa: muộn nhất là {latest:%d/%m/%Y}, {EXTENSION_YEARS} năm sau năm "
+            f"kết thúc kế hoạch (an extension ends at most {EXTENSION_YEARS} years after the plan's last year)"
+        )
+    new_deadline = calendar.effective_deadline(calendar.deadline_for(until, inclusive=True))
+    if new_deadline <= occurrence.effective_deadline:
+        current = calendar.last_day(occurrence.effective_deadline)
+        raise ActionError(f"hạn mới {until:%d/%m/%Y} phải sau hạn hiện tại {current:%d/%m/%Y}")
+    return new_deadline
+
+
+def _pending_request(session: Session, occurrence: Occurrence) -> ExtensionRequest | None:
+    return session.scalars(
+        select(ExtensionRequest)
+        .where(ExtensionRequest.occurrence_id == occurrence.id, ExtensionRequest.state == "pending")
+        .order_by(ExtensionRequest.id)
+    ).first()
+
+
+def extend(
+    session: Session, rt: Runtime, occurrence_id: int, *, until: date, as_of: datetime, actor: str,
+    reason: str | None = None, after_deadline: bool = False,
+) -> Extension:
+    """Grant time until the end of ``until`` (moved off a day off like any deadline).
+
+    Once the deadline has passed, only with ``after_deadline`` and a reason; the deadline missed is kept
+    (``missed_deadline``), so the work stays late however it is extended.
+    """
+    require_aware(as_of)
+    occurrence = _occurrence(session, occurrence_id)
+    _require_open(occurrence, "gia hạn")
+    _, plan, calendar = _plan_and_calendar(session, rt, occurrence)
+    new_deadline = _new_deadline(occurrence, plan, calendar, until)
+    reason = reason.strip() if reason and reason.strip() else None
+    late = as_of >= occurrence.effective_deadline
+    if late and not (after_deadline and reason):
+        passed = calendar.last_day(occurrence.effective_deadline)
+        raise ActionError(
+            f"kỳ {occurrence.id} đã quá hạn {passed:%d/%m/%Y}: chỉ gia hạn sau hạn khi ghi rõ --after-deadline "
+            "--reason \"lý do\" (an extension after the deadline needs --after-deadline and a reason)"
+        )
+    extension = Extension(
+        occurrence_id=occurrence.id, previous_deadline=occurrence.effective_deadline, new_deadline=new_deadline,
+        reason=reason, granted_at=as_of, granted_by=actor,
+    )
+    session.add(extension)
+    session.flush()
+    if late and occurrence.missed_deadline is None:
+        occurrence.missed_deadline = occurrence.effective_deadline
+    occurrence.effective_deadline = new_deadline
+    _stop_ladder(session, occurrence)
+    _reopen(session, rt, occurrence, as_of)
+    session.add(occurrence)
+    request = _pending_request(session, occurrence)
+    if request is not None:
+        request.state, request.decided_at, request.decided_by = "granted", as_of, actor
+        request.decision_note, request.extension_id = reason, extension.id
+        session.add(request)
+    decided = _audit(
+        session, as_of, actor, "extend", occurrence, previous=extension.previous_deadline.isoformat(),
+        new=new_deadline.isoformat(), reason=reason, after_deadline=late,
+        missed_deadline=occurrence.missed_deadline.isoformat() if occurrence.missed_deadline else None,
+        request=request.id if request is not None else None,
+    )
+    _tell_focal_point(
+        session, rt, occurrence, decided, "extension_granted", reason,
+        until=calendar.last_day(new_deadline).isoformat(),
+        previous=calendar.last_day(extension.previous_deadline).isoformat(), after_deadline=late,
+    )
+    return extension
+
+
+def request_extension(
+    session: Session, rt: Runtime, occurrence_id: int, *, until: date, as_of: datetime, actor: str, reason: str
+) -> ExtensionRequest:
+    """A focal point asks for time until the end of ``until``; one request waits at a time. No message: the
+    coordinator sees it in the audit log and answers with ``extend`` or ``refuse_extension``."""
+    require_aware(as_of)
+    reason = _required(reason, "cần ghi lý do đề nghị gia hạn (a reason is required)")
+    occurrence = _occurrence(session, occurrence_id)
+    _require_open(occurrence, "đề nghị gia hạn")
+    _, plan, calendar = _plan_and_calendar(session, rt, occurrence)
+    _new_deadline(occurrence, plan, calendar, until)
+    waiting = _pending_request(session, occurrence)
+    if waiting is not None:
+        raise ActionError(
+            f"kỳ {occurrence.id} đã có đề nghị gia hạn số {waiting.id} (đến {waiting.until:%d/%m/%Y}) đang chờ "
+            "quyết định (an extension request is already pending)"
+        )
+    request = ExtensionRequest(occurrence_id=occurrence.id, requested_at=as_of, requested_by=actor, until=until,
+                               reason=reason)
+    session.add(request)
+    session.flush()
+    _audit(session, as_of, actor, "request_extension", occurrence, request=request.id, until=until.isoformat(),
+           reason=reason)
+    return request
+
+
+def refuse_extension(
+    session: Session, rt: Runtime, occurrence_id: int, *, as_of: datetime, actor: str, reason: str
+) -> ExtensionRequest:
+    """The coordinator refuses the pending request, saying why; the focal point is told."""
+    require_aware(as_of)
+    reason = _required(reason, "cần ghi lý do không đồng ý gia hạn (a reason is required)")
+    occurrence = _occurrence(session, occurrence_id)
+    request = _pending_request(session, occurrence)
+    if request is None:
+        raise ActionError(f"kỳ {occurrence.id} không có đề nghị gia hạn nào đang chờ (no pending extension request)")
+    request.state, request.decided_at, request.decided_by, request.decision_note = "refused", as_of, actor, reason
+    session.add(request)
+    decided = _audit(session, as_of, actor, "refuse_extension", occurrence, request=request.id,
+                     until=request.until.isoformat(), reason=reason)
+    _tell_focal_point(session, rt, occurrence, decided, "extension_refused", reason)
+    return request
+
+
+# ------------------------------------------------------------------------------ blockers
 
 
 def raise_blocker(
@@ -243,15 +324,12 @@ def raise_blocker(
 ) -> Blocker:
     """Record a blocker and tell the plan's coordinator, who may advise or grant an extension."""
     require_aware(as_of)
-    if not text.strip():
-        raise ActionError("cần mô tả vướng mắc (the blocker needs a description)")
+    text = _required(text, "cần mô tả vướng mắc (the blocker needs a description)")
     occurrence = _occurrence(session, occurrence_id)
-    blocker = Blocker(occurrence_id=occurrence.id, raised_at=as_of, raised_by=actor, text=text.strip())
+    blocker = Blocker(occurrence_id=occurrence.id, raised_at=as_of, raised_by=actor, text=text)
     session.add(blocker)
     session.flush()
-    obligation = session.get(Obligation, occurrence.obligation_id)
-    plan = session.get(Plan, obligation.plan_id)
-    calendar = rt.calendar(plan.zone)
+    _, plan, calendar = _plan_and_calendar(session, rt, occurrence)
     coordinators = Recipients(session, {plan.coordinator_id} if plan.coordinator_id else set()).for_role(
         "coordinator", occurrence, plan
     )
@@ -263,5 +341,37 @@ def raise_blocker(
         created_at=as_of, payload=payload,
     )
     insert_ignoring_duplicates(session, Notification, list(rows))
-    _audit(session, as_of, actor, "blocker", occurrence, text=blocker.text)
+    _audit(session, as_of, actor, "blocker", occurrence, text=blocker.text, blocker=blocker.id)
+    return blocker
+
+
+def resolve_blocker(
+    session: Session, rt: Runtime, blocker_id: int, *, as_of: datetime, actor: str, note: str
+) -> Blocker:
+    """The coordinator resolves a blocker, saying how; the focal point is told and, if the occurrence is still
+    open, the next sweep recomputes its ladder, resuming the escalation from where it stood."""
+    require_aware(as_of)
+    note = _required(note, "cần ghi cách giải quyết vướng mắc (a note is required)")
+    blocker = session.get(Blocker, blocker_id)
+    if blocker is None:
+        raise ActionError(f"không có vướng mắc số {blocker_id} (blocker {blocker_id} not found)")
+    if blocker.resolved_at is not None:
+        raise ActionError(
+            f"vướng mắc số {blocker.id} đã được giải quyết lúc {blocker.resolved_at.isoformat()} "
+            f"bởi {blocker.resolved_by} (already resolved)"
+        )
+    if as_of < blocker.raised_at:
+        raise ActionError(
+            f"vướng mắc số {blocker.id} được nêu lúc {blocker.raised_at.isoformat()}, sau thời điểm giải quyết "
+            f"{as_of.isoformat()} (resolved before it was raised)"
+        )
+    blocker.resolved_at, blocker.resolved_by, blocker.resolution_note = as_of, actor, note
+    session.add(blocker)
+    occurrence = _occurrence(session, blocker.occurrence_id)
+    if Status(occurrence.status) in OPEN:
+        due = occurrence.next_action_at
+        occurrence.next_action_at = as_of if due is None or due > as_of else due
+        session.add(occurrence)
+    decided = _audit(session, as_of, actor, "resolve_blocker", occurrence, blocker=blocker.id, note=note)
+    _tell_focal_point(session, rt, occurrence, decided, "blocker_resolved", note, blocker_text=blocker.text)
     return blocker

@@ -52,42 +52,60 @@ def migrated() -> Iterator[Engine]:
 
 @dataclass(frozen=True)
 class ActionField:
-    """One input of an action: a short text or a day; ``argument`` is given without an option name."""
+    """One input of an action: a short text, a day or a yes/no flag (``kind``); ``argument`` is given
+    without an option name."""
 
     name: str
     help: str
-    kind: type = str
+    kind: type = str  # str, date or bool
     required: bool = False
     argument: bool = False
 
 
 @dataclass(frozen=True)
 class Action:
+    """One thing a person does; ``command`` is its place on the command line (``blocker resolve``), and
+    ``target`` what its number names: an occurrence or a blocker (``flows.arguments.TARGETS``)."""
+
     name: str
     help: str
     fields: tuple[ActionField, ...]
-    perform: Callable[..., Any]  # (session, rt, occurrence_id, *, as_of, actor, **fields) -> outcome
-    confirmation: Callable[..., str]  # (occurrence_id, outcome, **fields) -> what to tell the user
+    perform: Callable[..., Any]  # (session, rt, target_id, *, as_of, actor, **fields) -> outcome
+    confirmation: Callable[..., str]  # (target_id, outcome, **fields) -> what to tell the user
+    command: tuple[str, ...] = ()
+    target: str = "occurrence"
 
     def field(self, name: str) -> ActionField:
         return next(f for f in self.fields if f.name == name)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self.command or (self.name,)
 
 
 def _submit(session: Session, rt: Runtime, occurrence_id: int, **kw: Any) -> Any:
     return actions.submit(session, occurrence_id, **kw)
 
 
-def _accept(session: Session, rt: Runtime, occurrence_id: int, **kw: Any) -> Any:
-    return actions.accept(session, occurrence_id, **kw)
+def _extended(occurrence_id: int, outcome: Any, *, until: date, **_: Any) -> str:
+    told = f"Đã gia hạn kỳ {occurrence_id} đến hết ngày làm việc {until:%d/%m/%Y} (hoặc ngày làm việc kế tiếp)."
+    if outcome.granted_at >= outcome.previous_deadline:
+        told += " Gia hạn sau khi đã quá hạn: đúng hạn hay quá hạn vẫn xét theo hạn đã qua."
+    return told
 
 
-def _waive(session: Session, rt: Runtime, occurrence_id: int, **kw: Any) -> Any:
-    return actions.waive(session, occurrence_id, **kw)
+def _requested(occurrence_id: int, outcome: Any, *, until: date, **_: Any) -> str:
+    return (f"Đã ghi nhận đề nghị gia hạn số {outcome.id} của kỳ {occurrence_id} đến ngày {until:%d/%m/%Y}, "
+            "chờ cơ quan điều phối quyết định.")
 
 
-def _extended_until(occurrence_id: int, outcome: Any, *, until: date, **_: Any) -> str:
-    return f"Đã gia hạn kỳ {occurrence_id} đến hết ngày làm việc {until:%d/%m/%Y} (hoặc ngày làm việc kế tiếp)."
+def _resolved(blocker_id: int, outcome: Any, **_: Any) -> str:
+    return f"Đã giải quyết vướng mắc số {blocker_id} của kỳ {outcome.occurrence_id}."
 
+
+_NOTE = ActionField("note", "A note, told to the focal point.")
+_REASON = ActionField("reason", "Why (required); told to the focal point.", required=True)
+_UNTIL = ActionField("until", "New last day (YYYY-MM-DD), inclusive.", kind=date, required=True)
 
 ACTIONS: dict[str, Action] = {
     action.name: action
@@ -101,52 +119,92 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "accept",
-            "Accept the pending submission: the occurrence is done, on time or late.",
-            (ActionField("note", "A note."),),
-            _accept,
+            "Accept the pending submission: the occurrence is done, on time or late; the focal point is told.",
+            (_NOTE,),
+            actions.accept,
             lambda occurrence_id, outcome, **_: f"Kỳ {occurrence_id}: {LABELS_VI[outcome]}.",
         ),
         Action(
             "return",
-            "Return the pending submission: the occurrence reopens and the ladder resumes.",
-            (ActionField("note", "What is missing.", required=True),),
+            "Return the pending submission: the occurrence reopens, the ladder resumes, the focal point gets the note.",
+            (ActionField("note", "What is missing (told to the focal point).", required=True),),
             actions.return_submission,
             lambda occurrence_id, outcome, **_: f"Đã trả lại kỳ {occurrence_id}; trạng thái: {LABELS_VI[outcome]}.",
         ),
         Action(
             "extend",
-            "Grant an extension: the deadline moves and the ladder restarts from the new one.",
-            (ActionField("until", "New last day (YYYY-MM-DD), inclusive.", kind=date, required=True),
-             ActionField("reason", "Why.")),
+            "Grant an extension: the deadline moves, the ladder restarts from the new one, the focal point is "
+            "told. After the deadline only with --after-deadline and --reason; lateness is still judged against "
+            "the deadline that passed.",
+            (_UNTIL, ActionField("reason", "Why (required after the deadline); told to the focal point."),
+             ActionField("after_deadline", "Grant although the deadline has passed (needs --reason).", kind=bool)),
             actions.extend,
-            _extended_until,
+            _extended,
         ),
         Action(
             "waive",
-            "Waive an occurrence: nothing more is asked or sent for it.",
-            (ActionField("reason", "Why (required).", required=True),),
-            _waive,
+            "Waive an occurrence: nothing more is asked or sent for it; the focal point is told.",
+            (_REASON,),
+            actions.waive,
             lambda occurrence_id, outcome, **_: f"Đã miễn thực hiện kỳ {occurrence_id}.",
         ),
         Action(
-            "blocker",
-            "Raise a blocker on an occurrence for the coordinator.",
+            "request_extension",
+            "Ask for an extension (focal point): one request at a time, for the coordinator to grant or refuse.",
+            (ActionField("until", "Last day asked for (YYYY-MM-DD), inclusive.", kind=date, required=True),
+             ActionField("reason", "Why (required).", required=True)),
+            actions.request_extension,
+            _requested,
+            command=("extension", "request"),
+        ),
+        Action(
+            "refuse_extension",
+            "Refuse the pending extension request; the focal point is told why.",
+            (_REASON,),
+            actions.refuse_extension,
+            lambda occurrence_id, outcome, **_: f"Đã từ chối đề nghị gia hạn số {outcome.id} của kỳ {occurrence_id}.",
+            command=("extension", "refuse"),
+        ),
+        Action(
+            "raise_blocker",
+            "Raise a blocker on an occurrence: the coordinator is told at once; escalation waits until it is "
+            "resolved (reminders go on).",
             (ActionField("text", "The difficulty (vướng mắc).", required=True, argument=True),),
             actions.raise_blocker,
             lambda occurrence_id, outcome, **_: f"Đã ghi nhận vướng mắc số {outcome.id} của kỳ {occurrence_id}.",
+            command=("blocker", "raise"),
+        ),
+        Action(
+            "resolve_blocker",
+            "Resolve a blocker (its number, from `obligations blockers`): escalation resumes from where it stood; "
+            "the focal point gets the note.",
+            (ActionField("note", "How it was resolved (required); told to the focal point.", required=True),),
+            actions.resolve_blocker,
+            _resolved,
+            command=("blocker", "resolve"),
+            target="blocker",
         ),
     )
 }
 
 
-def act(name: str, occurrence_id: int, *, as_of: datetime, actor: str, **fields: Any) -> str:
+def act(name: str, target_id: int, *, as_of: datetime, actor: str, **fields: Any) -> str:
     """Perform one action in its own transaction; returns the confirmation, raises ``ActionError`` (for an
-    argument out of bounds before the database is opened)."""
+    argument out of bounds before the database is opened). ``target_id``: an occurrence's number, or for
+    an action whose target is a blocker, the blocker's."""
     action = ACTIONS[name]
-    actions.check_arguments(occurrence_id, as_of=as_of, actor=actor, **fields)
+    actions.check_arguments(target_id, as_of=as_of, actor=actor, target=action.target, **fields)
     with opened() as (engine, rt), session_scope(engine) as session:
-        outcome = action.perform(session, rt, occurrence_id, as_of=as_of, actor=actor, **fields)
-    return action.confirmation(occurrence_id, outcome, **fields)
+        outcome = action.perform(session, rt, target_id, as_of=as_of, actor=actor, **fields)
+    return action.confirmation(target_id, outcome, **fields)
+
+
+def list_blockers(*, open_only: bool, plan: str | None = None) -> list:
+    """The blockers (``report.BlockerView``), the unresolved ones only with ``open_only``."""
+    from obligations.flows.report import list_blockers as query
+
+    with opened() as (engine, _), session_scope(engine) as session:
+        return query(session, open_only=open_only, plan=plan)
 
 
 # ------------------------------------------------------------------------------ the coordinator's file

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from obligations.flows.runtime import Runtime
 from obligations.models.outbox import NotificationStatus
-from obligations.models.tables import Agency, Contact, Notification, Obligation, Occurrence, Plan
+from obligations.models.tables import Agency, Blocker, Contact, Notification, Obligation, Occurrence, Plan
 from obligations.rules.ladder import reminder_window_opens
 from obligations.rules.status import OPEN, Status, open_status
 
@@ -198,4 +198,56 @@ def _messages(session: Session, agency: str | None, order, *conditions) -> list[
             "error": note.last_error,
         })
         for note, name, code in session.execute(statement)
+    ]
+
+
+@dataclass(frozen=True)
+class BlockerView:
+    """A blocker as the coordinator reads it: which task of which agency, what, who raised and resolved it."""
+
+    id: int
+    occurrence_id: int
+    plan: str
+    zone: str  # the plan's, for showing the times as local times
+    agency_code: str
+    agency_name: str
+    ref: str
+    title: str
+    period: str
+    text: str
+    raised_at: datetime
+    raised_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution_note: str | None
+
+    def as_dict(self) -> dict:
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return values | {"raised_at": self.raised_at.isoformat(),
+                         "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None}
+
+
+def list_blockers(session: Session, *, open_only: bool, plan: str | None = None) -> list[BlockerView]:
+    """Blockers, oldest first: only the unresolved ones with ``open_only``; ``plan``: that plan's (code)."""
+    statement = (
+        select(Blocker, Occurrence, Obligation, Agency, Plan)
+        .join(Occurrence, Occurrence.id == Blocker.occurrence_id)
+        .join(Obligation, Obligation.id == Occurrence.obligation_id)
+        .join(Agency, Agency.id == Occurrence.agency_id)
+        .join(Plan, Plan.id == Obligation.plan_id)
+        .order_by(Blocker.raised_at, Blocker.id)
+    )
+    if open_only:
+        statement = statement.where(Blocker.resolved_at.is_(None))
+    if plan:
+        statement = statement.where(Plan.code == plan)
+    return [
+        BlockerView(
+            id=blocker.id, occurrence_id=occurrence.id, plan=plan_row.code, zone=plan_row.zone,
+            agency_code=agency.code, agency_name=agency.name, ref=obligation.ref,
+            title=obligation.title or obligation.text[:80], period=occurrence.period_key, text=blocker.text,
+            raised_at=blocker.raised_at, raised_by=blocker.raised_by, resolved_at=blocker.resolved_at,
+            resolved_by=blocker.resolved_by, resolution_note=blocker.resolution_note,
+        )
+        for blocker, occurrence, obligation, agency, plan_row in session.execute(statement)
     ]

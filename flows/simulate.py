@@ -92,7 +92,7 @@ def simulate_day(engine: Engine, rt: Runtime, day: date, plans_cache: dict, tota
                                           note="Đề nghị bổ sung số liệu")
                 totals.actions["returned"] += 1
             else:
-                actions.accept(session, occurrence_id, as_of=work_at, actor=ACTOR)
+                actions.accept(session, rt, occurrence_id, as_of=work_at, actor=ACTOR)
                 totals.actions["accepted"] += 1
         # Focal points: submit what their pattern says is due today (a returned one comes back in 3 days).
         open_rows = session.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import sys
 import time as clock
@@ -15,10 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from obligations import terminal
+from obligations.action_cli import add_action_commands
 from obligations.config.settings import CONFIG_DIR, get_settings, settings_in_force
 from obligations.flows import entry
-from obligations.flows.actions import ActionError
-from obligations.flows.entry import ACTIONS, Action, ActionField
 from obligations.plan_cli import plan_app
 from obligations.rules.status import SHORT_LABELS_VI, Status
 from obligations.terminal import (
@@ -238,49 +236,7 @@ def overdue_table(late) -> Table:
     return table
 
 
-OccurrenceId = Annotated[int, typer.Argument(help="The occurrence number (shown by `status --overdue`).")]
-
-
-def _action_parameter(field: ActionField) -> inspect.Parameter:
-    if field.argument:
-        annotation = Annotated[str, typer.Argument(help=field.help)]
-    else:
-        annotation = Annotated[str if field.required else str | None, typer.Option(f"--{field.name}", help=field.help)]
-    default = inspect.Parameter.empty if field.required else None
-    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
-
-
-def _action_command(action: Action):
-    """A Typer command for one action of the table: the occurrence, the action's fields, --as-of and --by."""
-
-    def command(occurrence: int, as_of: str | None, actor: str, **values: str | None) -> None:
-        moment = parse_as_of(as_of)
-        fields = {
-            name: parse_day(value, f"--{name}") if value is not None and action.field(name).kind is date else value
-            for name, value in values.items()
-        }
-        try:
-            message = entry.act(action.name, occurrence, as_of=moment, actor=actor, **fields)
-        except ActionError as exc:
-            raise fail(str(exc)) from None
-        out.print(message)
-
-    fields = sorted(action.fields, key=lambda f: not f.required)  # required ones first: no default before them
-    parameters = [
-        inspect.Parameter("occurrence", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=OccurrenceId),
-        *(_action_parameter(f) for f in fields),
-        inspect.Parameter("as_of", inspect.Parameter.KEYWORD_ONLY, annotation=AsOf, default=None),
-        inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, annotation=Actor, default="cli"),
-    ]
-    command.__signature__ = inspect.Signature(parameters)
-    command.__annotations__ = {p.name: p.annotation for p in parameters}
-    command.__doc__ = action.help
-    command.__name__ = action.name
-    return command
-
-
-for _action in ACTIONS.values():
-    app.command(name=_action.name)(_action_command(_action))
+add_action_commands(app)
 
 
 def _replay_with_progress(start: date, end: date) -> dict:

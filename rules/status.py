@@ -41,9 +41,14 @@ SETTLED = frozenset({Status.DONE_ON_TIME, Status.DONE_LATE, Status.WAIVED})
 OPEN = frozenset({Status.ON_TRACK, Status.DUE_SOON, Status.OVERDUE})
 
 
-def done_status(submitted_at: datetime, effective_deadline: datetime) -> Status:
-    """On time or late is judged by when the accepted work was submitted, against the deadline in force."""
-    return Status.DONE_ON_TIME if submitted_at < effective_deadline else Status.DONE_LATE
+def done_status(
+    submitted_at: datetime, effective_deadline: datetime, missed_deadline: datetime | None = None
+) -> Status:
+    """On time or late is judged by when the accepted work was submitted, against the deadline in force;
+    an extension granted after a deadline had passed does not make the work on time, so then against
+    the deadline that was missed (``missed_deadline``)."""
+    deadline = effective_deadline if missed_deadline is None else min(missed_deadline, effective_deadline)
+    return Status.DONE_ON_TIME if submitted_at < deadline else Status.DONE_LATE
 
 
 def open_status(as_of: datetime, effective_deadline: datetime, window_opens: datetime) -> Status:

@@ -117,17 +117,21 @@ def test_a_season_through_the_cli(cli):
     assert cli("submit", str(first), "--as-of", "2017-12-18T09:30+07:00", "--note", "Đã gửi").exit_code == 0
     result = cli("return", str(first), "--note", "Thiếu số liệu", "--as-of", "2017-12-19T09:00+07:00")
     assert result.exit_code == 0 and "Quá hạn" in result.output
-    extended = cli("extend", str(first), "--until", "2017-12-29", "--as-of", "2017-12-19T09:05+07:00")
-    assert extended.exit_code == 0, extended.output
+    refused = cli("extend", str(first), "--until", "2017-12-29", "--as-of", "2017-12-19T09:05+07:00")
+    assert refused.exit_code == 2 and "--after-deadline --reason" in refused.output  # the deadline has passed
+    extended = cli("extend", str(first), "--until", "2017-12-29", "--after-deadline", "--reason", "Bổ sung số liệu",
+                   "--as-of", "2017-12-19T09:05+07:00")
+    assert extended.exit_code == 0 and "vẫn xét theo hạn đã qua" in extended.output, extended.output
     assert cli("submit", str(first), "--as-of", "2017-12-28T10:00+07:00").exit_code == 0
     accepted = cli("accept", str(first), "--as-of", "2017-12-29T10:00+07:00")
-    assert accepted.exit_code == 0 and "Hoàn thành đúng hạn" in accepted.output  # on time, thanks to the extension
+    assert accepted.exit_code == 0 and "Hoàn thành quá hạn" in accepted.output  # extended after its deadline
 
     again = cli("accept", str(first), "--as-of", "2017-12-29T10:00+07:00")
     assert again.exit_code == 2 and "chưa có báo cáo chờ duyệt" in again.output
     waived = cli("waive", str(first + 1), "--reason", "Sáp nhập đơn vị", "--as-of", "2017-12-29T10:00+07:00")
     assert waived.exit_code == 0
-    assert cli("blocker", str(first + 2), "Chưa có kinh phí", "--as-of", "2017-12-29T10:00+07:00").exit_code == 0
+    assert cli("blocker", "raise", str(first + 2), "Chưa có kinh phí", "--as-of", "2017-12-29T10:00+07:00"
+               ).exit_code == 0
     missing = cli("submit", "999999", "--as-of", "2017-12-29T10:00+07:00")
     assert missing.exit_code == 2 and "999999" in missing.output
 
@@ -138,7 +142,7 @@ def test_a_season_through_the_cli(cli):
     for counts in summary["by_agency"].values():
         for key, n in counts.items():
             statuses[key] = statuses.get(key, 0) + n
-    assert statuses["done_on_time"] == 1 and statuses["waived"] == 1
+    assert statuses["done_late"] == 1 and "done_on_time" not in statuses and statuses["waived"] == 1
 
 
 def test_sweep_and_dispatch_as_flows(prefect_harness, sqlite_url, tmp_path):
@@ -238,7 +242,7 @@ BAD_ARGUMENTS = {  # (the arguments after the command, with {id} an open occurre
                                     "99999999999999999999 (occurrence id out of range)"),
     "id just beyond PostgreSQL's integer": (["extend", "2147483648", "--until", "2018-01-31", *AT],
                                             "không phải 2147483648 (occurrence id out of range)"),
-    "id zero": (["blocker", "0", "Chưa có kinh phí", *AT], "không phải 0 (occurrence id out of range)"),
+    "id zero": (["blocker", "raise", "0", "Chưa có kinh phí", *AT], "không phải 0 (occurrence id out of range)"),
     "id negative": (["submit", *AT, "--", "-5"], "không phải -5 (occurrence id out of range)"),
     "until year 9999": (["extend", "{id}", "--until", "9999-12-31", *AT],
                         "Lỗi: --until 9999-12-31 nằm ngoài khoảng từ năm 1900 đến năm 2200 (out of range)"),
@@ -252,7 +256,7 @@ BAD_ARGUMENTS = {  # (the arguments after the command, with {id} an open occurre
                       "ghi chú chứa ký tự không được phép U+0000 (NUL)"),
     "reason too long": (["waive", "{id}", *AT, "--reason", "x" * 20_001],
                         "lý do dài 20001 ký tự, quá giới hạn 20000 ký tự"),
-    "blocker text with a lone surrogate": (["blocker", "{id}", "Chưa có \udcff kinh phí", *AT],
+    "blocker text with a lone surrogate": (["blocker", "raise", "{id}", "Chưa có \udcff kinh phí", *AT],
                                            "mô tả vướng mắc chứa ký tự không được phép U+DCFF (lone surrogate)"),
 }
 
