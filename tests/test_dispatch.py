@@ -105,7 +105,7 @@ def test_submission_cancels_pending_messages_and_acceptance_judges_on_time(engin
         actions.submit(session, occurrence.id, as_of=vn(2017, 11, 30, 7, 50), actor="Lê Văn Cường")
     assert dispatch(engine, rt, vn(2017, 11, 30, 8))["sent"] == 2  # Nha Trang's reminder, SNGV's escalation
     with session_scope(engine) as session:
-        assert actions.accept(session, occurrence.id, as_of=vn(2017, 12, 20, 9), actor="SNGV") == Status.DONE_ON_TIME
+        assert actions.accept(session, rt, occurrence.id, as_of=vn(2017, 12, 20, 9), actor="SNGV") == Status.DONE_ON_TIME
     with Session(engine) as session:
         cancelled = session.scalars(select(Notification).where(Notification.status == "cancelled")).all()
         audit = session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
