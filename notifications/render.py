@@ -1,11 +1,17 @@
 """Message text from Jinja2 templates: Vietnamese first, English per contact.
 
-The caller passes data (names, dates, numbers, links); the templates say the words, the ones put
-around the data included (``{lang}/_words.txt.j2``: dates, level labels, how to act).
+The caller passes data (names, dates, numbers, links); the templates say the words. Where each piece lives:
 
-A text template's first line is the subject. The HTML part of an email is built from the same text
-(paragraphs, the task's "label: value" lines as a table, links made clickable), so the two parts
-never say different things and each message kind has one template per language.
+- ``{lang}/{kind}.txt.j2``: one message kind in one language, its subject (the first line) and its body.
+  It extends ``_letter.txt.j2`` (greeting, body, one sign-off) and includes ``{lang}/_task.txt.j2`` (the
+  task's details, its open blockers, the continuous tasks a report covers, how to act).
+- ``{lang}/_words.txt.j2``: the words put around data (dates, periods, greetings, labels), as macros.
+- ``_text.j2`` and ``_html.j2``: how a block looks (paragraph, notice, details table, buttons, grid),
+  once as plain text, once as rows of an HTML email; ``_layout.html.j2``: the HTML document around them.
+
+Each message template is rendered twice, as text with ``ui`` = ``_text.j2`` and as HTML with ``ui`` =
+``_html.j2``, so the two parts of an email say the same words and each sentence has one home. The text
+part is complete on its own (it is also what Zalo carries).
 """
 
 from __future__ import annotations
@@ -27,14 +33,6 @@ LANGUAGES = ("vi", "en")
 BUNDLE = "bundle"
 KINDS = (*NotificationKind, BUNDLE)
 
-URL = re.compile(r"https?://[^\s<>\"']+")
-DETAIL = re.compile(r"^ {2}([^:]{1,40}): (.+)$")
-
-
-def linkify(text: str) -> Markup:
-    escaped = str(escape(text))
-    return Markup(URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
-
 
 @dataclass(frozen=True)
 class Rendered:
@@ -43,38 +41,50 @@ class Rendered:
     html: str
 
 
+def nl2br(value: str) -> Markup:
+    """Line breaks of an (escaped) block as ``<br>``."""
+    lines = value.split("\n") if isinstance(value, Markup) else str(value).split("\n")  # Markup stays safe
+    return Markup("<br>\n".join(str(escape(line)) for line in lines))
+
+
+def capitalize_first(value: str) -> str:
+    """The first letter in capitals, the rest untouched (Jinja's ``capitalize`` lowers the rest)."""
+    text = str(value)
+    result = text[:1].upper() + text[1:]
+    return Markup(result) if isinstance(value, Markup) else result
+
+
+def drop_blank(value: str) -> str:
+    """A text block's lines without the blank ones that template lines leave between rows."""
+    return "".join(line for line in str(value).splitlines(keepends=True) if line.strip())
+
+
 @lru_cache
-def _text_environment() -> Environment:
-    return Environment(
+def _environment(html: bool) -> Environment:
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,  # plain text; the HTML is escaped when it is built from this text
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=html,
     )
-
-
-@lru_cache
-def _html_environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=True)
-    env.filters["linkify"] = linkify
+    env.filters["nl2br"] = nl2br
+    env.filters["capitalize_first"] = capitalize_first
+    env.filters["drop_blank"] = drop_blank
+    env.globals["ui"] = env.get_template("_html.j2" if html else "_text.j2").module
     return env
 
 
-def _blocks(text: str) -> list[dict]:
-    """Paragraphs, and runs of "  label: value" lines as tables."""
-    blocks: list[dict] = []
-    for chunk in re.split(r"\n\s*\n", text.strip()):
-        lines = chunk.splitlines()
-        details = [DETAIL.match(line) for line in lines]
-        if all(details):
-            blocks.append({"kind": "table", "rows": [(m.group(1), m.group(2)) for m in details]})
-        else:
-            blocks.append({"kind": "paragraph", "lines": [line.strip() for line in lines]})
-    return blocks
+@lru_cache
+def _words(lang: str, html: bool) -> TemplateModule:
+    return _environment(html).get_template(f"{lang}/_words.txt.j2").module
 
 
-def _words(lang: str) -> TemplateModule:
-    return _text_environment().get_template(f"{lang}/_words.txt.j2").module
+def _fold(text: str) -> str:
+    """Optional blocks leave runs of blank lines and trailing spaces; one blank line is enough."""
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text.strip("\n")) + "\n"
 
 
 def render(kind: str, language: str, context: dict) -> Rendered:
@@ -82,12 +92,12 @@ def render(kind: str, language: str, context: dict) -> Rendered:
     if kind not in KINDS:
         raise ValueError(f"no template for message kind {kind!r}")
     lang = language if language in LANGUAGES else "vi"
-    words = {"words": _words(lang), "vi": _words("vi")}
-    text = _text_environment().get_template(f"{lang}/{kind}.txt.j2").render(**context, **words)
+    name = f"{lang}/{kind}.txt.j2"
+    text = _environment(False).get_template(name).render(**context, words=_words(lang, False), lang=lang)
     subject, _, body = text.partition("\n")
-    # Optional lines and includes leave runs of blank lines; one is enough.
-    subject, body = subject.strip(), re.sub(r"\n{3,}", "\n\n", body.strip("\n")) + "\n"
-    html = _html_environment().get_template("email.html.j2").render(
-        subject=subject, blocks=_blocks(body), language=lang
+    subject = " ".join(subject.split())
+    rows = _environment(True).get_template(name).render(**context, words=_words(lang, True), lang=lang)
+    html = _environment(True).get_template("_layout.html.j2").render(
+        subject=subject, body=Markup(rows.partition("\n")[2].strip()), language=lang
     )
-    return Rendered(subject, body, html)
+    return Rendered(subject, _fold(body), html)
