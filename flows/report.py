@@ -13,7 +13,7 @@ from obligations.flows.runtime import Runtime
 from obligations.models.outbox import NotificationStatus
 from obligations.models.tables import Agency, Blocker, Contact, Notification, Obligation, Occurrence, Plan
 from obligations.rules.ladder import reminder_window_opens
-from obligations.rules.status import OPEN, Status, open_status
+from obligations.rules.status import OPEN, SETTLED, Status, open_status
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,14 @@ class OccurrenceView:
 
 
 def occurrences_at(
-    session: Session, rt: Runtime, as_of: datetime, *, agency: str | None = None, plan: str | None = None
+    session: Session, rt: Runtime, as_of: datetime, *, agency: str | None = None, plan: str | None = None,
+    settled_after: datetime | None = None,
 ) -> list[OccurrenceView]:
-    """Every occurrence with its status at ``as_of`` (open ones recomputed, so a late sweep does not mislead)."""
+    """Every occurrence with its status at ``as_of`` (open ones recomputed, so a late sweep does not mislead).
+
+    ``settled_after``: settled occurrences (done, waived) only when their deadline is later than it, so a
+    weekly summary of a plan does not read its whole history.
+    """
     statement = (
         select(Occurrence, Obligation, Agency, Plan)
         .join(Obligation, Obligation.id == Occurrence.obligation_id)
@@ -62,6 +67,9 @@ def occurrences_at(
         statement = statement.where(Agency.code == agency)
     if plan:
         statement = statement.where(Plan.code == plan)
+    if settled_after is not None:
+        statement = statement.where(Occurrence.status.not_in([s.value for s in SETTLED])
+                                    | (Occurrence.effective_deadline > settled_after))
     views = []
     for occurrence, obligation, agency_row, plan_row in session.execute(statement):
         calendar = rt.calendar(plan_row.zone)

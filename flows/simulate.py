@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from obligations.flows import actions
+from obligations.flows.digest import digest
 from obligations.flows.dispatch import dispatch
 from obligations.flows.runtime import Runtime
 from obligations.flows.sweep import SweepStats, sweep
@@ -61,12 +62,22 @@ class ReplayTotals:
     dispatch: Counter = field(default_factory=Counter)
     actions: Counter = field(default_factory=Counter)
     days: int = 0
+    digests: int = 0  # weekly digests and monthly reports queued
+
+
+def first_working_day_of_week(calendar: WorkCalendar, day: date) -> bool:
+    """Whether ``day`` is the first working day of its ISO week: the digest's day, Monday unless it is off."""
+    monday = day - timedelta(days=day.weekday())
+    return calendar.is_working_day(day) and calendar.next_working_day(monday) == day
 
 
 def simulate_day(engine: Engine, rt: Runtime, day: date, plans_cache: dict, totals: ReplayTotals,
                  sender: Sender) -> None:
     calendar = rt.calendar()
     totals.sweep.add(sweep(engine, rt, calendar.at_local(day, SWEEP_AT)))
+    if first_working_day_of_week(calendar, day):
+        # The weekly digest, and in a new month last month's report to the leadership, sent at opening.
+        totals.digests += digest(engine, rt, calendar.at_local(day, SWEEP_AT))
     totals.dispatch.update(dispatch(engine, rt, calendar.office_opening(day), sender=sender))
     if not calendar.is_working_day(day):
         totals.days += 1
