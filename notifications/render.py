@@ -93,10 +93,10 @@ def render(kind: str, language: str, context: dict) -> Rendered:
         raise ValueError(f"no template for message kind {kind!r}")
     lang = language if language in LANGUAGES else "vi"
     name = f"{lang}/{kind}.txt.j2"
-    text = _environment(False).get_template(name).render(**context, words=_words(lang, False), lang=lang)
+    text = _environment(False).get_template(name).render(**context, words=_words(lang, False))
     subject, _, body = text.partition("\n")
     subject = " ".join(subject.split())
-    rows = _environment(True).get_template(name).render(**context, words=_words(lang, True), lang=lang)
+    rows = _environment(True).get_template(name).render(**context, words=_words(lang, True))
     html = _environment(True).get_template("_layout.html.j2").render(
         subject=subject, body=Markup(rows.partition("\n")[2].strip()), language=lang
     )
