@@ -48,8 +48,9 @@ def test_zalo_first_contacts_get_an_oa_message(sqlite_engine, zalo, smtp):
     assert dispatch(sqlite_engine, rt, MORNING)["sent"] == 3
     assert {r.channel for r in rows(sqlite_engine)} == {"zalo"}
     texts = {req["body"]["recipient"]["user_id"]: req["body"]["message"]["text"] for req in zalo.requests}
-    assert set(texts) == {"100000002", "100000004", "100000005"}
-    assert texts["100000002"].startswith("[Nhắc việc] III.6.4 — hạn Thứ Năm, 14/12/2017")
+    # The SNGV task's escalation reaches the coordinator (user 0), never the Committee's manager (user 5).
+    assert set(texts) == {"100000000", "100000002", "100000004"}
+    assert texts["100000002"].startswith("[Nhắc việc] Báo cáo kết quả hằng năm (năm 2017) — hạn 14/12/2017")
     assert "Kính gửi Lê Văn Cường" in texts["100000002"] and len(texts["100000002"]) <= 2000
 
 
@@ -136,5 +137,5 @@ def test_zns_contacts_get_the_approved_template_with_its_parameters(sqlite_engin
                           "agency": "Sở Thông tin và Truyền thông", "days": "10"},
         "tracking_id": f"obligations-{sent[3].id}",
     }
-    escalation = by_phone["84912345675"]  # Võ Thị Phượng, for SNGV's task overdue since October
+    escalation = by_phone["84912345670"]  # Nguyễn Văn An, the coordinator, for SNGV's task overdue since October
     assert escalation["template_id"] == "231876" and escalation["template_data"]["agency"] == "Sở Ngoại vụ"
