@@ -8,6 +8,7 @@ which channels take HTML, and how fast each channel may be used.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -84,17 +85,18 @@ def channel_params(settings: Settings, channel: str, *, kind: str, notification_
 
 
 def message_for(settings: Settings, channel: str, address: str, rendered: Rendered, *, key: str,
-                **params: Any) -> Message:
+                sent_at: datetime | None = None, **params: Any) -> Message:
     """The message to send to ``address`` on ``channel``: its URL, subject, text, and HTML for email.
 
-    ``key``, the outbox row's deduplication key, gives an email its Message-ID, the same at every send.
+    ``key``, the outbox row's deduplication key (a group's: ``message_id.group_key``), gives an email its
+    Message-ID, the same at every send; ``sent_at`` dates it (the dispatch's moment, not the wall clock).
     """
     base = settings.channel_url(channel)
     url = recipient_url(base, address, channel_params(settings, channel, **params))
     html = rendered.html if channel == "email" else None
     mail = base.partition("://")[0] in MAIL_SCHEMES
     return Message(channel, url, rendered.subject, rendered.text, html,
-                   message_id=message_id(key, sender_domain(base)) if mail else None)
+                   message_id=message_id(key, sender_domain(base)) if mail else None, sent_at=sent_at)
 
 
 _limiters: dict[tuple[str, int], RateLimiter] = {}

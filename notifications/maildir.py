@@ -8,8 +8,9 @@ reads the folder. URL forms: ``maildir://var/maildir`` (relative to the working 
 from __future__ import annotations
 
 import mailbox
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from apprise import NotifyFormat, NotifyType
@@ -17,6 +18,7 @@ from apprise.conversion import convert_between
 from apprise.plugins.base import NotifyBase
 
 from obligations.notifications.message_id import current as current_message_id
+from obligations.notifications.message_id import current_date
 
 
 class NotifyMaildir(NotifyBase):
@@ -44,7 +46,9 @@ class NotifyMaildir(NotifyBase):
         message["From"] = self.sender
         if self.to:
             message["To"] = self.to
-        message["Date"] = formatdate(localtime=False)
+        # The dispatch's moment when it gave one (a replay's simulated time), as email does.
+        sent_at = current_date()
+        message["Date"] = format_datetime(sent_at if sent_at is not None else datetime.now(UTC))
         message["Message-ID"] = current_message_id() or make_msgid(domain="obligations.local")
         if self.reply_to:
             message["Reply-To"] = self.reply_to

@@ -1,26 +1,35 @@
-"""An email's Message-ID derived from its outbox key, so that a resend carries the same one.
+"""An email's Message-ID derived from its outbox key, and its Date from the dispatch's moment.
 
-A crash between sending and recording can send a message twice (models/claim.py bounds how many);
-with the same Message-ID both times, mail systems and clients can tell the copy and drop it.
+Message-ID: a crash between sending and recording can send a message twice (models/claim.py bounds
+how many); with the same Message-ID both times, mail systems and clients can tell the copy and drop
+it. A message listing several outbox rows (one person's group) takes its id from the sorted keys of
+its rows (:func:`group_key`), so a repeat of the same group carries the same id too.
 
-apprise 2.0's email plugin sets Message-ID itself (``make_msgid(domain=smtp_host)``), after any custom
-headers: a ``+Message-ID=`` URL argument, or its ``headers`` argument, adds a second Message-ID header
-instead of replacing the first (measured with a real SMTP server: two headers). So the plugin's
-``make_msgid`` is replaced by one that returns the id set for the current send through a context
-variable, and apprise's own otherwise. A context variable is per thread: concurrent sends each see
-their own id, and every other use of apprise is unchanged. tests/test_email.py checks that a
-received message has exactly one Message-ID, the derived one.
+Date: a message carries the moment the dispatch sends it in the run (its ``as_of``, the simulated
+moment during a replay), not the wall clock, so a replay's mailbox reads as the period it replays.
+
+apprise 2.0's email plugin sets both headers itself, after any custom headers: ``Message-ID`` with
+``make_msgid(domain=smtp_host)`` and ``Date`` with ``format_datetime(datetime.now(tz=tzinfo))``. A
+``+Message-ID=`` URL argument, or its ``headers`` argument, adds a second header instead of replacing
+the first (measured with a real SMTP server: two headers). So the plugin's ``make_msgid`` and
+``format_datetime`` (used for nothing else there) are replaced by ones that return the values set for
+the current send through context variables, and apprise's own otherwise. A context variable is per
+thread: concurrent sends each see their own values, and every other use of apprise is unchanged.
+tests/test_email.py and tests/test_date_header.py check that a received message has exactly one of
+each, the derived ones. The maildir plugin (notifications/maildir.py) reads the same variables.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from email.utils import make_msgid
+from datetime import datetime
+from email.utils import format_datetime, make_msgid
 
 _current: ContextVar[str | None] = ContextVar("obligations_message_id", default=None)
+_sent_at: ContextVar[datetime | None] = ContextVar("obligations_sent_at", default=None)
 
 
 def message_id(key: str, domain: str) -> str:
@@ -28,18 +37,32 @@ def message_id(key: str, domain: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
+def group_key(keys: Iterable[str]) -> str:
+    """The key of one message standing for several outbox rows: their keys, sorted, one a line."""
+    return "\n".join(sorted(keys))
+
+
 def current() -> str | None:
     """The Message-ID chosen for the send running in this thread, if any."""
     return _current.get()
 
 
+def current_date() -> datetime | None:
+    """The moment the send running in this thread is dated, if any (timezone-aware)."""
+    return _sent_at.get()
+
+
 @contextmanager
-def sending_with(value: str | None) -> Iterator[None]:
-    """Every email built inside the block, in this thread, gets ``value`` as its Message-ID."""
-    token = _current.set(value)
+def sending_with(value: str | None, sent_at: datetime | None = None) -> Iterator[None]:
+    """Every email built inside the block, in this thread, gets ``value`` as its Message-ID and
+    ``sent_at`` (timezone-aware; shown with its own offset) as its Date."""
+    if sent_at is not None and sent_at.utcoffset() is None:
+        raise ValueError(f"a message's date needs a UTC offset, got {sent_at!r}")
+    token, dated = _current.set(value), _sent_at.set(sent_at)
     try:
         yield
     finally:
+        _sent_at.reset(dated)
         _current.reset(token)
 
 
@@ -47,10 +70,17 @@ def _keyed_make_msgid(idstring: str | None = None, domain: str | None = None) ->
     return _current.get() or make_msgid(idstring, domain)
 
 
+def _dated_format_datetime(moment: datetime, usegmt: bool = False) -> str:
+    sent_at = _sent_at.get()
+    return format_datetime(sent_at if sent_at is not None else moment, usegmt and sent_at is None)
+
+
 def install() -> None:
-    """Let apprise's email plugin take the Message-ID from :func:`sending_with` (idempotent)."""
+    """Let apprise's email plugin take Message-ID and Date from :func:`sending_with` (idempotent)."""
     from apprise.plugins.email import base
 
-    if getattr(base, "make_msgid", None) is None:
-        raise RuntimeError("apprise's email plugin no longer builds Message-ID with make_msgid: see this module")
+    for name in ("make_msgid", "format_datetime"):
+        if getattr(base, name, None) is None:
+            raise RuntimeError(f"apprise's email plugin no longer builds its headers with {name}: see this module")
     base.make_msgid = _keyed_make_msgid
+    base.format_datetime = _dated_format_datetime

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 import apprise
@@ -28,7 +29,10 @@ class Message:
     subject: str
     text: str
     html: str | None = None
-    message_id: str | None = None  # for email: the same for every send of one outbox row
+    message_id: str | None = None  # for email: the same for every send of one outbox row (or group of rows)
+    # The moment the message is dated (an email's Date header): the dispatch's as_of, in the plan's
+    # zone offset, so that a replay's messages carry the period replayed. None: the wall clock.
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def send_with_apprise(message: Message) -> SendResult:
     apprise_log = logging.getLogger("apprise")
     apprise_log.addHandler(warnings)
     try:
-        with sending_with(message.message_id):
+        with sending_with(message.message_id, message.sent_at):
             ok = server.notify(body=body, title=message.subject, body_format=body_format)
     except Exception as exc:  # noqa: BLE001 - a plugin failure is a failed send, recorded for retry
         log.warning("send through %s failed: %s", server.url(privacy=True), exc.__class__.__name__)
