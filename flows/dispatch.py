@@ -7,8 +7,19 @@ transaction as soon as it is known; a new send starts only when an earlier resul
 crash leaves at most ``dispatch_concurrency`` messages sent and unrecorded, which the next run sends
 again once their lease has passed (with the same Message-ID for email).
 
+One message per person per run: the ladder rows (reminder, due today, escalation) claimed together
+for one recipient and one channel (models/claim.py) that belong to one plan go out as ONE message
+listing them, and every row of it is settled with the same result: sent, retried at the same moment,
+each row's fallback row on the next channel (due now, so the fallbacks group again), or dead with one
+notice to the coordinator. A lone row keeps its own message and template. Rows cancelled or stale
+drop out before the group is rendered. A group is one send in the bound above, and its email's
+Message-ID comes from the sorted keys of its rows, so a crash repeats it recognisably.
+
 A failure is retried with exponential backoff and jitter, then falls back to the contact's next
 configured channel, then is marked dead and the coordinator is told. Nothing is silently lost.
+
+Every message carries the run's moment, ``as_of`` in the plan's zone, as its date (the Date header of
+an email): a replay's mailbox reads as the period it replays.
 
 A dispatch returns counts keyed by what became of each row: a ``NotificationStatus`` when it is
 settled here (sent, cancelled, skipped), a ``Verdict`` after a failed send (retry, retry_next_day,
@@ -23,7 +34,7 @@ import hashlib
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -31,9 +42,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from obligations.config.settings import Settings
-from obligations.flows.messages import Lookup, message_context
+from obligations.flows.messages import Lookup, bundle_context, message_context
 from obligations.flows.runtime import Runtime
-from obligations.models.claim import Claim, RunClock, claim, settle
+from obligations.models.claim import GROUP_MAX, Claim, RunClock, claim, groups_with_others, settle
 from obligations.models.contacts import address, reachable_channels
 from obligations.models.db import session_scope
 from obligations.models.outbox import (
@@ -47,9 +58,7 @@ from obligations.models.outbox import (
     outbox_row,
 )
 from obligations.models.queries import insert_ignoring_duplicates
-from obligations.models.tables import (
-    Notification,
-)
+from obligations.models.tables import Notification
 from obligations.notifications.channels import (
     configured,
     limiters_for,
@@ -58,8 +67,9 @@ from obligations.notifications.channels import (
     pace,
     seed_zalo_tokens,
 )
+from obligations.notifications.message_id import group_key
 from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
-from obligations.notifications.render import render
+from obligations.notifications.render import BUNDLE, render
 from obligations.notifications.send import Message, RateLimiter, Sender, SendResult, send_with_apprise
 from obligations.rules.calendar import WorkCalendar, require_aware
 from obligations.rules.status import OPEN, Status
@@ -101,8 +111,15 @@ class Result:
     new_rows: list[dict] = field(default_factory=list)
 
 
-# A send's row and result; no result when the row's lease passed before the send could begin.
-Sent = tuple[Notification, SendResult | None]
+# The rows one message stands for (one, or a person's group) and the message; see send_and_record.
+Job = tuple[list[Notification], Message]
+# A send's rows and result; no result when their lease passed before the send could begin.
+Sent = tuple[list[Notification], SendResult | None]
+
+
+def local_moment(calendar: WorkCalendar, as_of: datetime) -> datetime:
+    """``as_of`` with the plan zone's offset at that moment (+07:00 in Vietnam), as a message's date."""
+    return as_of.astimezone(timezone(calendar.local(as_of).utcoffset()))
 
 
 class Dispatcher:
@@ -123,13 +140,24 @@ class Dispatcher:
             ))
             lookup = Lookup(session, notes)
         # The session is closed: nothing below holds a transaction open while messages go out.
-        prepared = [(note, self.prepare(note, lookup)) for note in notes]
-        self.save([result for _, result in prepared if isinstance(result, Result)], claimed.lease_until)
-        jobs = [(note, message) for note, message in prepared if isinstance(message, Message)]
+        settled, going = [], []
+        for note in notes:
+            if (result := self.prepare(note, lookup)) is not None:
+                settled.append(result)
+            else:
+                going.append(note)
+        jobs: list[Job] = []
+        for group in self.groups(going, lookup):
+            if configured(self.rt.settings, group[0].channel):
+                jobs.append(self.compose(group, lookup))
+            else:
+                refused = SendResult(False, Failure(Action.FALLBACK, not_configured_reason(group[0].channel)))
+                settled.extend(self.after_send(group, refused, lookup, attempted=False))
+        self.save(settled, claimed.lease_until)
         self.send_and_record(jobs, lookup, claimed.lease_until)
 
-    def prepare(self, note: Notification, lookup: Lookup) -> Message | Result:
-        """The message to send for ``note``, or its result when it is settled here (cancelled, stale, held)."""
+    def prepare(self, note: Notification, lookup: Lookup) -> Result | None:
+        """``note``'s result when it is settled without a send (cancelled, stale, held); None when it goes on."""
         plan = lookup.plan_of(note)
         calendar = self.rt.calendar(plan.zone)
         occurrence = lookup.occurrences.get(note.occurrence_id)
@@ -142,26 +170,53 @@ class Dispatcher:
             reason = "stale: the deadline passed before the reminder could be sent"
             return Result(note, NotificationStatus.SKIPPED, {"status": NotificationStatus.SKIPPED,
                                                              "last_error": reason})
-        if not configured(self.rt.settings, note.channel):
-            failure = Failure(Action.FALLBACK, not_configured_reason(note.channel))
-            return self.after_send(note, SendResult(False, failure), lookup, attempted=False)
-        if not calendar.is_office_time(self.as_of):
+        # A channel that is not configured falls back at once, whatever the hour.
+        if configured(self.rt.settings, note.channel) and not calendar.is_office_time(self.as_of):
             return Result(note, Verdict.HOLD, {"status": NotificationStatus.PENDING,
                                                "next_attempt_at": calendar.next_office_moment(self.as_of)})
-        context = message_context(lookup, self.rt, note, self.as_of)
-        contact = lookup.contacts[note.recipient_id]
-        rendered = render(note.kind, contact.language, context)
-        note.subject = rendered.subject
-        replies = [c.email for c in lookup.coordinators(plan) if c.email]
-        return message_for(self.rt.settings, note.channel, address(contact, note.channel), rendered,
-                           key=note.dedup_key, kind=note.kind, notification_id=note.id, replies=replies,
-                           context=context)
+        return None
 
-    def send_and_record(self, jobs: list[tuple[Notification, Message]], lookup: Lookup, lease_until: datetime) -> None:
-        """Send at most ``dispatch_concurrency`` at once, and record each result as soon as it is known.
+    @staticmethod
+    def groups(notes: list[Notification], lookup: Lookup) -> list[list[Notification]]:
+        """The messages ``notes`` make: a person's ladder rows of one plan on one channel together (at most
+        ``GROUP_MAX``, earliest first, as claimed), every other row alone."""
+        together: dict[tuple, list[Notification]] = {}
+        for note in notes:
+            if groups_with_others(note.kind, note.channel, note.recipient_id):
+                key: tuple = (note.recipient_id, note.channel, lookup.plan_of(note).id)
+            else:
+                key = ("alone", note.id)
+            together.setdefault(key, []).append(note)
+        return [group[i:i + GROUP_MAX] for group in together.values() for i in range(0, len(group), GROUP_MAX)]
+
+    def compose(self, group: list[Notification], lookup: Lookup) -> Job:
+        """One message for ``group``: a lone row's own template, or the list of a person's items."""
+        first = group[0]
+        plan = lookup.plan_of(first)
+        contact = lookup.contacts[first.recipient_id]
+        contexts = [message_context(lookup, self.rt, note, self.as_of) for note in group]
+        if len(group) == 1:
+            rendered = render(first.kind, contact.language, contexts[0])
+            key = first.dedup_key
+        else:
+            rendered = render(BUNDLE, contact.language, bundle_context(contexts))
+            key = group_key([note.dedup_key for note in group])
+        for note in group:
+            note.subject = rendered.subject
+        replies = [c.email for c in lookup.coordinators(plan) if c.email]
+        message = message_for(
+            self.rt.settings, first.channel, address(contact, first.channel), rendered, key=key,
+            sent_at=local_moment(self.rt.calendar(plan.zone), self.as_of),
+            kind=first.kind, notification_id=first.id, replies=replies, context=contexts[0],
+        )
+        return group, message
+
+    def send_and_record(self, jobs: list[Job], lookup: Lookup, lease_until: datetime) -> None:
+        """Send at most ``dispatch_concurrency`` messages at once, and record each result as soon as it is known.
 
         A send starts only when a seat is free, and a seat is freed only once its result is written:
-        at any moment at most ``dispatch_concurrency`` messages are sent or sending and not recorded.
+        at any moment at most ``dispatch_concurrency`` messages (a group is one) are sent or sending and
+        not recorded.
         """
         queue = deque(jobs)
         seats = min(self.rt.settings.dispatch_concurrency, len(jobs))
@@ -174,21 +229,21 @@ class Dispatcher:
                     running.add(pool.submit(self._send, *queue.popleft(), lease_until))
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    note, result = future.result()
+                    group, result = future.result()
                     if result is None:
-                        self.outcome[LOST] += 1
+                        self.outcome[LOST] += len(group)
                     else:
-                        self.save([self.after_send(note, result, lookup)], lease_until)
+                        self.save(self.after_send(group, result, lookup), lease_until)
 
-    def _send(self, note: Notification, message: Message, lease_until: datetime) -> Sent:
+    def _send(self, group: list[Notification], message: Message, lease_until: datetime) -> Sent:
         """One send, in a worker thread; None instead of a result when the lease passed before it began."""
         pace(self.limiters, message)
         if self.clock.now() >= lease_until:
-            return note, None  # another worker may have claimed it meanwhile: sending now could repeat it
+            return group, None  # another worker may have claimed it meanwhile: sending now could repeat it
         try:
-            return note, self.sender(message)
+            return group, self.sender(message)
         except Exception as exc:  # noqa: BLE001 - one broken send must not lose the others' results
-            return note, SendResult(False, Failure(Action.RETRY, f"{exc.__class__.__name__}: {exc}"))
+            return group, SendResult(False, Failure(Action.RETRY, f"{exc.__class__.__name__}: {exc}"))
 
     def save(self, results: list[Result], lease_until: datetime) -> None:
         """Write results under the claim's lease, with the rows they beget, in one short transaction."""
@@ -203,38 +258,48 @@ class Dispatcher:
                 if queued := insert_ignoring_duplicates(session, Notification, result.new_rows):
                     self.outcome[QUEUED] += queued
 
-    def after_send(self, note: Notification, result: SendResult, lookup: Lookup, *, attempted: bool = True) -> Result:
-        """The row's new state after a send (``attempted``) or a send refused before it began."""
+    def after_send(self, group: list[Notification], result: SendResult, lookup: Lookup, *,
+                   attempted: bool = True) -> list[Result]:
+        """The new state of each row of ``group`` after its send (``attempted``) or a send refused before it
+        began. The rows of one message share its fate: the same verdict, the same next attempt."""
         if result.ok:
-            values = {"status": NotificationStatus.SENT, "sent_at": self.as_of, "last_error": None,
-                      "attempts": note.attempts + 1, "subject": note.subject}
-            return Result(note, NotificationStatus.SENT, values)
+            return [Result(note, NotificationStatus.SENT, {
+                "status": NotificationStatus.SENT, "sent_at": self.as_of, "last_error": None,
+                "attempts": note.attempts + 1, "subject": note.subject,
+            }) for note in group]
         failure = result.failure or Failure(Action.RETRY, "send failed")
-        attempts = note.attempts + (1 if attempted and failure.action is not Action.HOLD else 0)
-        values = {"status": NotificationStatus.PENDING, "attempts": attempts, "last_error": str(failure),
-                  "subject": note.subject}
-        contact = lookup.contacts[note.recipient_id]
+        counted = 1 if attempted and failure.action is not Action.HOLD else 0
+        first = group[0]
+        # Judged by the row tried most: no row of the message goes past its maximum of attempts.
+        attempts = max(note.attempts for note in group) + counted
+        contact = lookup.contacts[first.recipient_id]
         channels = reachable_channels(contact)
-        after = channels[channels.index(note.channel) + 1:] if note.channel in channels else []
+        after = channels[channels.index(first.channel) + 1:] if first.channel in channels else []
         later = [channel for channel in after if configured(self.rt.settings, channel)]
         verdict = after_failure(failure, attempts=attempts, max_attempts=self.rt.settings.dispatch_max_attempts,
                                 has_next_channel=bool(later))
-        new_rows: list[dict] = []
+        change: dict[str, Any] = {"status": NotificationStatus.PENDING, "last_error": str(failure)}
         if verdict is Verdict.RETRY:
-            values["next_attempt_at"] = self.as_of + backoff(note.id, attempts, self.rt.settings.retry_base_seconds)
+            change["next_attempt_at"] = self.as_of + backoff(first.id, attempts, self.rt.settings.retry_base_seconds)
         elif verdict in (Verdict.HOLD, Verdict.RETRY_NEXT_DAY):
-            values["next_attempt_at"] = _next_opening(self.rt.calendar(lookup.plan_of(note).zone), self.as_of)
+            change["next_attempt_at"] = _next_opening(self.rt.calendar(lookup.plan_of(first).zone), self.as_of)
         elif verdict is Verdict.FALLBACK:
-            values["status"] = NotificationStatus.FAILED
-            new_rows.append(fallback_row(note, later[0], self.as_of))
+            change["status"] = NotificationStatus.FAILED
         else:
-            values["status"] = NotificationStatus.DEAD
-            new_rows.extend(self._tell_coordinator(note, lookup, channels, failure))
-        return Result(note, verdict, values, new_rows)
+            change["status"] = NotificationStatus.DEAD
+        results = []
+        for note in group:
+            values = change | {"attempts": note.attempts + counted, "subject": note.subject}
+            new_rows = [fallback_row(note, later[0], self.as_of)] if verdict is Verdict.FALLBACK else []
+            results.append(Result(note, verdict, values, new_rows))
+        if verdict is Verdict.DEAD:
+            results[0].new_rows.extend(self._tell_coordinator(group, lookup, channels, failure))
+        return results
 
-    def _tell_coordinator(self, note: Notification, lookup: Lookup, channels: list[str],
+    def _tell_coordinator(self, group: list[Notification], lookup: Lookup, channels: list[str],
                           failure: Failure) -> list[dict]:
-        """The "undeliverable" notices about a dead message, one per coordinator of its plan."""
+        """The "undeliverable" notices about a dead message (one, for a group), one per coordinator of its plan."""
+        note = group[0]
         if note.kind in NO_NOTICE or note.occurrence_id is None:
             return []
         plan = lookup.plan_of(note)
@@ -243,6 +308,7 @@ class Dispatcher:
         payload = {
             "notify": "coordinator",
             "notification_id": note.id,
+            "notification_ids": [n.id for n in group],  # every row the dead message stood for
             "recipient": contact.name,
             "agency": lookup.agencies[contact.agency_id].name,
             "channels": channels or [note.channel],
