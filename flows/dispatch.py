@@ -207,7 +207,8 @@ class Dispatcher:
         message = message_for(
             self.rt.settings, first.channel, address(contact, first.channel), rendered, key=key,
             sent_at=local_moment(self.rt.calendar(plan.zone), self.as_of),
-            kind=first.kind, notification_id=first.id, replies=replies, context=contexts[0],
+            kind=first.kind if len(group) == 1 else BUNDLE, notification_id=first.id, replies=replies,
+            context=contexts[0],
         )
         return group, message
 

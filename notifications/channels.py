@@ -96,7 +96,8 @@ def message_for(settings: Settings, channel: str, address: str, rendered: Render
     html = rendered.html if channel == "email" else None
     mail = base.partition("://")[0] in MAIL_SCHEMES
     return Message(channel, url, rendered.subject, rendered.text, html,
-                   message_id=message_id(key, sender_domain(base)) if mail else None, sent_at=sent_at)
+                   message_id=message_id(key, sender_domain(base)) if mail else None, sent_at=sent_at,
+                   kind=params.get("kind"))
 
 
 _limiters: dict[tuple[str, int], RateLimiter] = {}

@@ -18,7 +18,7 @@ from apprise.conversion import convert_between
 from apprise.plugins.base import NotifyBase
 
 from obligations.notifications.message_id import current as current_message_id
-from obligations.notifications.message_id import current_date
+from obligations.notifications.message_id import current_date, current_kind, current_text
 
 
 class NotifyMaildir(NotifyBase):
@@ -54,9 +54,13 @@ class NotifyMaildir(NotifyBase):
             message["Reply-To"] = self.reply_to
         if self.channel:
             message["X-Obligations-Channel"] = self.channel
+        if current_kind():
+            message["X-Obligations-Kind"] = current_kind()
         # 8bit keeps the Vietnamese readable in the file itself; a maildir never crosses SMTP.
         if self.resolve_format(body_format) == NotifyFormat.HTML:
-            message.set_content(convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, body), cte="8bit")
+            # The text written for the plain part, as apprise's email plugin sends it (message_id.install).
+            text = current_text() or convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, body)
+            message.set_content(text, cte="8bit")
             message.add_alternative(body, subtype="html", cte="8bit")
         else:
             message.set_content(body, cte="8bit")

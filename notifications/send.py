@@ -33,6 +33,7 @@ class Message:
     # The moment the message is dated (an email's Date header): the dispatch's as_of, in the plan's
     # zone offset, so that a replay's messages carry the period replayed. None: the wall clock.
     sent_at: datetime | None = None
+    kind: str | None = None  # a notification kind, or "bundle": recorded by the maildir
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def send_with_apprise(message: Message) -> SendResult:
     apprise_log = logging.getLogger("apprise")
     apprise_log.addHandler(warnings)
     try:
-        with sending_with(message.message_id, message.sent_at):
+        with sending_with(message.message_id, message.sent_at, text=message.text, kind=message.kind):
             ok = server.notify(body=body, title=message.subject, body_format=body_format)
     except Exception as exc:  # noqa: BLE001 - a plugin failure is a failed send, recorded for retry
         log.warning("send through %s failed: %s", server.url(privacy=True), exc.__class__.__name__)

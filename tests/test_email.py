@@ -10,9 +10,11 @@ from sqlmodel import Session
 
 from obligations.config.settings import Settings
 from obligations.flows.dispatch import dispatch
+from obligations.flows.messages import Lookup, message_context
 from obligations.flows.runtime import Runtime
 from obligations.flows.sweep import sweep
-from obligations.models.tables import Notification
+from obligations.models.tables import Contact, Notification
+from obligations.notifications.render import render
 from tests.smtp import PASSWORD, LoopbackSMTP
 from tests.world import build, vn
 
@@ -34,7 +36,7 @@ def test_a_reminder_reaches_a_real_smtp_server(sqlite_engine, smtp, caplog):
     by_rcpt = {rcpts[0]: (sender, message) for sender, rcpts, message in smtp.received}
     sender, mail = by_rcpt["user2@example.org"]
     assert sender == "nhacviec@example.org"
-    assert str(mail["Subject"]) == "[Nhắc việc] III.6.4 — hạn Thứ Năm, 14/12/2017, còn 10 ngày làm việc"
+    assert str(mail["Subject"]) == "[Nhắc việc] Báo cáo kết quả hằng năm (năm 2017) — hạn 14/12/2017"
     assert mail["From"].addresses[0].display_name == "Sở Ngoại vụ Khánh Hòa"
     assert str(mail["Reply-To"]) == "user0@example.org"  # the coordinator at Sở Ngoại vụ
     assert mail.get_content_type() == "multipart/alternative"
@@ -46,6 +48,13 @@ def test_a_reminder_reaches_a_real_smtp_server(sqlite_engine, smtp, caplog):
         assert "Thứ Năm, 14/12/2017" in part and "còn 10 ngày làm việc" in part
         assert link in part
     assert f'<a href="{link}' in html
+    # The plain part is the text the templates wrote, not a conversion of the HTML.
+    with Session(sqlite_engine) as session:
+        contact = session.scalars(select(Contact).where(Contact.email == "user2@example.org")).one()
+        note = session.scalars(select(Notification).where(Notification.recipient_id == contact.id)).one()
+        lookup = Lookup(session, [note])
+        written = render(note.kind, "vi", message_context(lookup, rt, note, vn(2017, 11, 30, 8))).text
+    assert plain.replace("\r\n", "\n").strip() == written.strip()
     assert PASSWORD not in caplog.text
 
 
@@ -60,7 +69,7 @@ def test_smtp_down_then_up_delivers_once_and_counts_attempts(sqlite_engine, smtp
     assert second["sent"] == 3
     third = dispatch(sqlite_engine, rt, vn(2017, 11, 30, 10))
     assert third.get("sent", 0) == 0
-    assert sorted(r[0] for _, r, _ in smtp.received) == ["user2@example.org", "user4@example.org", "user5@example.org"]
+    assert sorted(r[0] for _, r, _ in smtp.received) == ["user0@example.org", "user2@example.org", "user4@example.org"]
     with Session(sqlite_engine) as session:
         sent = session.scalars(select(Notification).where(Notification.status == "sent")).all()
     assert len(sent) == 3 and {n.attempts for n in sent} == {2}
