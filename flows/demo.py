@@ -10,16 +10,96 @@ import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from email.parser import BytesParser
+from email.policy import default as email_policy
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from pydantic import SecretStr
+from sqlalchemy import func, select
+from sqlmodel import Session
 
 from obligations.config.settings import get_settings, settings_in_force
 from obligations.flows.entry import load_plan_file, opened
 from obligations.flows.report import OccurrenceView, counts_by_agency, counts_by_year, messages_by_year, occurrences_at
+from obligations.flows.runtime import Runtime
 from obligations.models.db import session_scope
+from obligations.models.outbox import NotificationStatus
+from obligations.models.tables import Contact, Notification, Plan
+from obligations.rules.calendar import WorkCalendar
+from obligations.rules.ladder import chain_end
 from obligations.rules.status import Status
+
+# The kinds a reminder message may carry (one row, or several rows for one person in one message).
+REMINDER_KINDS = frozenset({"reminder", "due_today", "escalation", "bundle"})
+
+
+@dataclass
+class Inbox:
+    """What people received, read back from the maildir as a mail client would: one entry per message,
+    by recipient (the To address) and the local day of its Date header."""
+
+    per_day: Counter = field(default_factory=Counter)  # (address, day) -> messages
+    reminders_per_day: Counter = field(default_factory=Counter)  # (address, day) -> reminder messages
+    names: dict[str, str] = field(default_factory=dict)  # address -> the contact's name
+
+    @classmethod
+    def read(cls, maildir: Path, calendar: WorkCalendar, names: dict[str, str]) -> Inbox:
+        inbox = cls(names=names)
+        new = maildir / "new"
+        for path in sorted(new.iterdir()) if new.exists() else []:
+            with path.open("rb") as handle:
+                headers = BytesParser(policy=email_policy).parse(handle, headersonly=True)
+            day = calendar.local_date(parsedate_to_datetime(str(headers["Date"])))
+            key = (str(headers["To"]), day)
+            inbox.per_day[key] += 1
+            if str(headers.get("X-Obligations-Kind", "")) in REMINDER_KINDS:
+                inbox.reminders_per_day[key] += 1
+        return inbox
+
+    def busiest(self, count: int = 5) -> list[tuple[str, date, int]]:
+        """The person-days with the most messages: (name, day, messages)."""
+        return [(self.names.get(address, address), day, n) for (address, day), n in self.per_day.most_common(count)]
+
+    def spread(self) -> dict[int, int]:
+        """How many person-days received 1, 2, 3 ... messages."""
+        return dict(sorted(Counter(self.per_day.values()).items()))
+
+
+def _addresses(session: Session) -> dict[str, str]:
+    names = {}
+    for contact in session.scalars(select(Contact)):
+        for address in (contact.email, contact.zalo_user_id, contact.phone):
+            if address:
+                names[address] = contact.name
+    return names
+
+
+@dataclass(frozen=True)
+class ChainChecks:
+    """What the chain of command promises, counted in the outbox after a replay."""
+
+    leadership_items: int  # per-item messages sent to anyone of the plans' manager agencies
+    after_the_end: int  # messages about a plan sent after its end plus its chains' grace
+
+
+def chain_checks(session: Session, rt: Runtime) -> ChainChecks:
+    leadership = after = 0
+    for plan in session.scalars(select(Plan)):
+        sent_to_leadership = (
+            select(func.count()).select_from(Notification)
+            .join(Contact, Contact.id == Notification.recipient_id)
+            .where(Notification.status == NotificationStatus.SENT, Notification.occurrence_id.is_not(None),
+                   Contact.agency_id == plan.manager_id)
+        )
+        leadership += session.scalar(sent_to_leadership) if plan.manager_id else 0
+        ends: datetime = chain_end(plan.end, rt.default_policy, rt.calendar(plan.zone))
+        after += session.scalar(
+            select(func.count()).select_from(Notification)
+            .where(Notification.status == NotificationStatus.SENT, Notification.sent_at > ends)
+        )
+    return ChainChecks(leadership, after)
 
 
 @dataclass
@@ -32,6 +112,8 @@ class DemoResult:
     mails: int = 0  # .eml files in the maildir
     database: Path = Path()
     maildir: Path = Path()
+    inbox: Inbox = field(default_factory=Inbox)
+    checks: ChainChecks = ChainChecks(0, 0)
 
     def overdue_by_agency(self) -> list[tuple[str, int, int]]:
         """(agency name, overdue occurrences, longest in working days), most overdue first."""
@@ -77,14 +159,17 @@ def run_demo(
         with session_scope(engine) as session:
             views = occurrences_at(session, rt, calendar.at_local(last, rt.settings.office_end))
             sent = messages_by_year(session)
-    new = maildir / "new"
+            checks = chain_checks(session, rt)
+            inbox = Inbox.read(maildir, calendar, _addresses(session))
     return DemoResult(
         loaded=str(loaded),
         replay=totals,
         by_year=counts_by_year(views),
         sent_by_year=sent,
         overdue=[v for v in views if v.status == Status.OVERDUE],
-        mails=sum(1 for _ in new.iterdir()) if new.exists() else 0,
+        mails=sum(inbox.per_day.values()),
         database=database,
         maildir=maildir,
+        inbox=inbox,
+        checks=checks,
     )

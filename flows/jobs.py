@@ -90,6 +90,7 @@ def simulate_flow(start: date, end: date) -> dict:
         "sweep": totals.sweep.as_dict(),
         "dispatch": dict(totals.dispatch),
         "actions": dict(totals.actions),
+        "digests": totals.digests,
     }
 
 

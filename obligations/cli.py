@@ -298,10 +298,32 @@ def demo(
     for name, count, longest in result.overdue_by_agency():
         summary_table.add_row(name, str(count), str(longest))
     out.print(summary_table)
+    _print_inbox(result)
     out.print(
         f"{result.replay['days']} ngày, {result.replay['dispatch'].get('sent', 0)} tin nhắn đã gửi, {result.mails} "
         f"tệp .eml trong {result.maildir}/new; cơ sở dữ liệu {result.database}; "
         f"{clock.monotonic() - started:.0f} giây."
+    )
+
+
+def _print_inbox(result) -> None:
+    """What one person receives in a day, read back from the mailbox, and what the chain promises."""
+    inbox, checks = result.inbox, result.checks
+    spread = ", ".join(f"{n} tin: {days} lượt" for n, days in inbox.spread().items())
+    most_reminders = max(inbox.reminders_per_day.values(), default=0)
+    out.print(
+        f"Mỗi người mỗi ngày nhận ({len(inbox.per_day)} lượt người-ngày): {spread}. Nhắc việc và đôn đốc: nhiều "
+        f"nhất {most_reminders} tin một người một ngày (mỗi lần gửi gộp các nhiệm vụ của một người vào một tin)."
+    )
+    busiest = Table(title="Những ngày một người nhận nhiều tin nhất")
+    for column in ("Người nhận", "Ngày", "Số tin"):
+        busiest.add_column(column, justify="right" if column == "Số tin" else "left")
+    for name, day, count in inbox.busiest():
+        busiest.add_row(name, f"{day:%d/%m/%Y}", str(count))
+    out.print(busiest)
+    out.print(
+        f"Lãnh đạo kế hoạch nhận {checks.leadership_items} tin về từng nhiệm vụ (chỉ nhận báo cáo tháng); "
+        f"{checks.after_the_end} tin gửi sau khi kế hoạch kết thúc và hết thời hạn đôn đốc."
     )
 
 

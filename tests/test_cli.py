@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import json
 import os
 import shutil
@@ -167,7 +168,10 @@ def test_sweep_and_dispatch_as_flows(prefect_harness, sqlite_url, tmp_path):
     assert swept["by_kind"]["reminder"] > 0
     sent = json.loads(run("dispatch", "--as-of", "2017-11-30T08:00+07:00").stdout)
     assert sent["sent"] == sum(swept["by_kind"].values())
-    assert len(list((tmp_path / "maildir" / "new").iterdir())) == sent["sent"]
+    mails = list((tmp_path / "maildir" / "new").iterdir())
+    recipients = [email.message_from_bytes(m.read_bytes())["To"] for m in mails]
+    # One message per person for the morning, however many of their tasks are due.
+    assert len(recipients) == len(set(recipients)) and 1 < len(mails) < sent["sent"]
 
 
 def test_an_unreachable_database_is_one_line_and_exit_3():
@@ -320,7 +324,10 @@ def test_one_unreadable_policy_row_does_not_stop_the_sweep_for_every_plan(swept,
     with engine.begin() as connection:
         connection.execute(update(PolicyRow).where(PolicyRow.code == "checkin")
                            .values(definition={"reminders": [{"before": 1_000_000}], "escalation": []}))
-    result = invoke("sweep", "--direct", "--as-of", "2017-12-26T08:00+07:00")  # check-ins are due on 25/12
+        checkin = connection.execute(select(PolicyRow.id).where(PolicyRow.code == "checkin")).scalar_one()
+        # SNGV's yearly compilation (due at the end of 2017) takes the unreadable policy.
+        connection.execute(update(Obligation).where(Obligation.ref == "III.1.9").values(policy_id=checkin))
+    result = invoke("sweep", "--direct", "--as-of", "2017-12-26T08:00+07:00")  # III.1.9's reminders are due
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["by_kind"]  # the other obligations were reminded
     tomorrow = datetime(2017, 12, 27, 1, tzinfo=UTC)
