@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients
+from obligations.models.queries import group_members
 from obligations.models.tables import (
     Agency,
-    AgencyGroupMember,
     Blocker,
     Contact,
     Notification,
@@ -99,11 +99,7 @@ class Lookup:
             .where(Obligation.plan_id.in_(plan_ids), Obligation.schedule_kind == "continuous", Obligation.active)
             .order_by(Obligation.id)
         ))
-        group_ids = {t.lead_group_id for t in tasks if t.lead_group_id is not None}
-        members: dict[int, list[int]] = defaultdict(list)
-        if group_ids:
-            for member in session.scalars(select(AgencyGroupMember).where(AgencyGroupMember.group_id.in_(group_ids))):
-                members[member.group_id].append(member.agency_id)
+        members = group_members(session, {t.lead_group_id for t in tasks if t.lead_group_id is not None})
         for task in tasks:
             leads = members.get(task.lead_group_id, []) if task.lead_group_id is not None else []
             for agency_id in [task.lead_agency_id, *leads]:

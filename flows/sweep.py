@@ -20,8 +20,8 @@ from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.db import session_scope
 from obligations.models.outbox import NotificationStatus, outbox_row
-from obligations.models.queries import due_occurrences, insert_ignoring_duplicates
-from obligations.models.tables import AgencyGroupMember, Blocker, Notification, Obligation, Occurrence, Plan
+from obligations.models.queries import due_occurrences, group_members, insert_ignoring_duplicates
+from obligations.models.tables import Blocker, Notification, Obligation, Occurrence, Plan
 from obligations.rules.calendar import require_aware
 from obligations.rules.ladder import CatchUp, Pause, PolicyError, Step, catch_up, chain_end, reminder_window_opens
 from obligations.rules.schedule import Schedule, periods
@@ -72,19 +72,6 @@ def schedule_of(obligation: Obligation) -> Schedule:
     )
 
 
-def _group_members(session: Session, group_ids: set[int]) -> dict[int, list[int]]:
-    members: dict[int, list[int]] = defaultdict(list)
-    if group_ids:
-        rows = session.execute(
-            select(AgencyGroupMember.group_id, AgencyGroupMember.agency_id)
-            .where(AgencyGroupMember.group_id.in_(group_ids))
-            .order_by(AgencyGroupMember.agency_id)
-        )
-        for group_id, agency_id in rows:
-            members[group_id].append(agency_id)
-    return members
-
-
 def materialise(session: Session, rt: Runtime, as_of: datetime) -> int:
     """Create the occurrences whose deadline enters the horizon; returns how many were new."""
     horizon = timedelta(days=rt.settings.horizon_days)
@@ -96,7 +83,7 @@ def materialise(session: Session, rt: Runtime, as_of: datetime) -> int:
     if not obligations:
         return 0
     plans = rt.plans(session, {o.plan_id for o in obligations})
-    members = _group_members(session, {o.lead_group_id for o in obligations if o.lead_group_id})
+    members = group_members(session, {o.lead_group_id for o in obligations if o.lead_group_id})
     rows = []
     for obligation in obligations:
         plan = plans[obligation.plan_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
-from obligations.models.tables import Occurrence
+from obligations.models.tables import AgencyGroupMember, Occurrence
 
 
 def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Sequence[dict]) -> int:
@@ -26,6 +27,20 @@ def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Se
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).on_conflict_do_nothing().returning(table.primary_key.columns.values()[0])
     return len(session.execute(statement, list(rows)).all())
+
+
+def group_members(session: Session, group_ids: set[int]) -> dict[int, list[int]]:
+    """Each group's member agencies, by group id, in agency order: a task led by a group is led by each."""
+    members: dict[int, list[int]] = defaultdict(list)
+    if group_ids:
+        rows = session.execute(
+            select(AgencyGroupMember.group_id, AgencyGroupMember.agency_id)
+            .where(AgencyGroupMember.group_id.in_(group_ids))
+            .order_by(AgencyGroupMember.agency_id)
+        )
+        for group_id, agency_id in rows:
+            members[group_id].append(agency_id)
+    return members
 
 
 def _uniform(table, rows: Sequence[dict]) -> list[dict]:

@@ -8,12 +8,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sqlalchemy import select
 from sqlmodel import Session
 
-from obligations.models.tables import Agency, AgencyGroupMember, Contact, Obligation, Plan, PolicyRow
+from obligations.models.queries import group_members
+from obligations.models.tables import Agency, Contact, Obligation, Plan, PolicyRow
 from obligations.rules.ladder import Policy, PolicyError
 
 # Obligations whose periodic report lists the continuous tasks of its agency.
@@ -23,13 +22,8 @@ NAMES_SHOWN = 12
 
 def _leads(session: Session, obligations: list[Obligation]) -> dict[int, set[int]]:
     """Each obligation's lead agencies: itself, or every member of its lead group."""
-    groups = {o.lead_group_id for o in obligations if o.lead_group_id}
-    members: dict[int, set[int]] = defaultdict(set)
-    if groups:
-        statement = select(AgencyGroupMember.group_id, AgencyGroupMember.agency_id)
-        for group_id, agency_id in session.execute(statement.where(AgencyGroupMember.group_id.in_(groups))):
-            members[group_id].add(agency_id)
-    return {o.id: ({o.lead_agency_id} if o.lead_agency_id else members[o.lead_group_id]) for o in obligations}
+    members = group_members(session, {o.lead_group_id for o in obligations if o.lead_group_id})
+    return {o.id: ({o.lead_agency_id} if o.lead_agency_id else set(members[o.lead_group_id])) for o in obligations}
 
 
 def _has_manager_step(definition: dict | None) -> bool:
