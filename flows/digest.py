@@ -23,21 +23,19 @@ grace, ``rules.ladder.chain_end``), nor before it starts.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from obligations.flows.report import OccurrenceView, occurrences_at
+from obligations.flows.report import BlockerView, OccurrenceView, list_blockers, occurrences_at
 from obligations.flows.runtime import Runtime
-from obligations.models.contacts import reachable_channels
 from obligations.models.db import session_scope
 from obligations.models.outbox import NotificationKind, NotificationStatus, digest_step, outbox_row
 from obligations.models.queries import insert_ignoring_duplicates
-from obligations.models.tables import Agency, Blocker, Contact, Notification, Obligation, Occurrence, Plan
-from obligations.notifications.channels import configured
+from obligations.models.tables import Agency, Contact, Notification, Obligation, Occurrence, Plan
+from obligations.notifications.channels import sendable_channel
 from obligations.rules.calendar import WorkCalendar, require_aware
 from obligations.rules.ladder import chain_end
 from obligations.rules.status import Status
@@ -51,38 +49,9 @@ COORDINATOR, MANAGER, LEADERSHIP = "coordinator", "manager", "leadership"
 UNDELIVERABLE_WINDOW = timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class OpenBlocker:
-    id: int
-    occurrence_id: int
-    ref: str
-    agency_code: str
-    agency_name: str
-    text: str
-    raised_on: date
-
-    def as_payload(self) -> dict:
-        return {"id": self.id, "ref": self.ref, "agency": self.agency_name, "text": self.text,
-                "raised_on": self.raised_on.isoformat()}
-
-
-def open_blockers(session: Session, rt: Runtime, plan: Plan, as_of: datetime) -> list[OpenBlocker]:
-    """The plan's blockers raised by ``as_of`` and not resolved then, oldest first."""
-    calendar = rt.calendar(plan.zone)
-    statement = (
-        select(Blocker, Obligation.ref, Agency.code, Agency.name)
-        .join(Occurrence, Occurrence.id == Blocker.occurrence_id)
-        .join(Obligation, Obligation.id == Occurrence.obligation_id)
-        .join(Agency, Agency.id == Occurrence.agency_id)
-        .where(Obligation.plan_id == plan.id, Blocker.raised_at <= as_of,
-               Blocker.resolved_at.is_(None) | (Blocker.resolved_at > as_of))
-        .order_by(Blocker.raised_at, Blocker.id)
-    )
-    return [
-        OpenBlocker(blocker.id, blocker.occurrence_id, ref, code, name, blocker.text,
-                    calendar.local_date(blocker.raised_at))
-        for blocker, ref, code, name in session.execute(statement)
-    ]
+def _blocker_payload(blocker: BlockerView, calendar: WorkCalendar) -> dict:
+    return {"id": blocker.id, "ref": blocker.ref, "agency": blocker.agency_name, "text": blocker.text,
+            "raised_on": calendar.local_date(blocker.raised_at).isoformat()}
 
 
 def undeliverable_count(session: Session, plan: Plan, as_of: datetime) -> int:
@@ -106,13 +75,13 @@ def undeliverable_count(session: Session, plan: Plan, as_of: datetime) -> int:
     return about_occurrences + sum(1 for payload in about_plans if (payload or {}).get("plan_id") == plan.id)
 
 
-def _late_item(view: OccurrenceView, blocker: OpenBlocker | None) -> dict:
+def _late_item(view: OccurrenceView, blocker: BlockerView | None) -> dict:
     return {"ref": view.ref, "title": view.title, "deadline": view.deadline_day,
             "overdue": view.working_days_overdue, "occurrence_id": view.id,
             "blocker": blocker.text if blocker else None}
 
 
-def agency_rows(views: list[OccurrenceView], blockers: list[OpenBlocker], *, year: int) -> list[dict]:
+def agency_rows(views: list[OccurrenceView], blockers: list[BlockerView], *, year: int) -> list[dict]:
     """One row per agency with anything to show, most overdue first.
 
     ``done_on_time`` and ``done_late`` count the occurrences settled so whose deadline falls in ``year``
@@ -148,7 +117,7 @@ def agency_rows(views: list[OccurrenceView], blockers: list[OpenBlocker], *, yea
     return sorted(rows, key=lambda r: (-r["overdue"], -r["blocked"], r["agency"], r["code"]))
 
 
-def _payload(plan: Plan, rt: Runtime, audience: str, rows: list[dict], blockers: list[OpenBlocker], *,
+def _payload(plan: Plan, rt: Runtime, audience: str, rows: list[dict], blockers: list[BlockerView], *,
              undeliverable: int, month: str | None = None) -> dict:
     """What a digest or a report says, as facts: the shape the ``digest`` and ``report`` templates read."""
     codes = {r["code"] for r in rows}
@@ -162,7 +131,7 @@ def _payload(plan: Plan, rt: Runtime, audience: str, rows: list[dict], blockers:
         "total_overdue": totals["overdue"],
         "undeliverable": undeliverable if audience == COORDINATOR else 0,
         "link": f"{base.rstrip('/')}/plans/{plan.code}" if base else None,
-        "blockers": [b.as_payload() for b in blockers if b.agency_code in codes],
+        "blockers": [_blocker_payload(b, rt.calendar(plan.zone)) for b in blockers if b.agency_code in codes],
     }
     if month is not None:
         payload["month"] = month
@@ -206,11 +175,6 @@ def report_recipients(session: Session, plan: Plan) -> list[Contact]:
     return managers or [c for c in contacts if c.role == "focal_point"]
 
 
-def send_channel(rt: Runtime, contact: Contact) -> str | None:
-    """The contact's most preferred channel that has an address and that the settings can send on."""
-    return next((c for c in reachable_channels(contact) if configured(rt.settings, c)), None)
-
-
 def _message(rt: Runtime, kind: NotificationKind, step: str, plan: Plan, contact: Contact | None,
              payload: dict, as_of: datetime, send_at: datetime) -> dict:
     """The outbox row of one digest or report: pending, or dead (and so shown) when it cannot go."""
@@ -218,7 +182,7 @@ def _message(rt: Runtime, kind: NotificationKind, step: str, plan: Plan, contact
     if contact is None:
         return outbox_row(**common, status=NotificationStatus.DEAD, unreached_role="plan_manager",
                           last_error="no manager or focal point contact at the plan's manager agency")
-    channel = send_channel(rt, contact)
+    channel = sendable_channel(rt.settings, contact)
     if channel is None:
         return outbox_row(**common, status=NotificationStatus.DEAD, recipient_id=contact.id,
                           last_error=f"contact {contact.name} has no address on a configured channel "
@@ -248,7 +212,7 @@ def _plan_messages(session: Session, rt: Runtime, plan: Plan, as_of: datetime) -
     # Settled occurrences count only in their deadline's year: the oldest year read is the report's.
     views = occurrences_at(session, rt, as_of, plan=plan.code,
                            settled_after=calendar.start_of_day(date(month.year, 1, 1)))
-    blockers = open_blockers(session, rt, plan, as_of)
+    blockers = list_blockers(session, open_only=False, plan=plan.code, open_at=as_of)
     rows = agency_rows(views, blockers, year=today.year)
     undeliverable = undeliverable_count(session, plan, as_of)
     messages = []

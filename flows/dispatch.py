@@ -66,6 +66,7 @@ from obligations.notifications.channels import (
     not_configured_reason,
     pace,
     seed_zalo_tokens,
+    sendable_channel,
 )
 from obligations.notifications.message_id import group_key
 from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
@@ -322,8 +323,7 @@ class Dispatcher:
         for coordinator in lookup.coordinators(plan):
             if coordinator.id == contact.id:
                 continue
-            usable = [c for c in reachable_channels(coordinator) if configured(self.rt.settings, c)]
-            for channel in usable[:1]:
+            if (channel := sendable_channel(self.rt.settings, coordinator)) is not None:
                 rows.append(
                     outbox_row(
                         kind=NotificationKind.UNDELIVERABLE, step=event_step(NotificationKind.UNDELIVERABLE, note.id),

@@ -235,8 +235,13 @@ class BlockerView:
                          "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None}
 
 
-def list_blockers(session: Session, *, open_only: bool, plan: str | None = None) -> list[BlockerView]:
-    """Blockers, oldest first: only the unresolved ones with ``open_only``; ``plan``: that plan's (code)."""
+def list_blockers(session: Session, *, open_only: bool, plan: str | None = None,
+                  open_at: datetime | None = None) -> list[BlockerView]:
+    """Blockers, oldest first: only the unresolved ones with ``open_only``; ``plan``: that plan's (code).
+
+    ``open_at``: only those open at that moment, raised by then and not resolved by then (a replay's
+    digest reads the blockers as they stood on its day, not as they stand now).
+    """
     statement = (
         select(Blocker, Occurrence, Obligation, Agency, Plan)
         .join(Occurrence, Occurrence.id == Blocker.occurrence_id)
@@ -247,6 +252,9 @@ def list_blockers(session: Session, *, open_only: bool, plan: str | None = None)
     )
     if open_only:
         statement = statement.where(Blocker.resolved_at.is_(None))
+    if open_at is not None:
+        statement = statement.where(Blocker.raised_at <= open_at,
+                                    Blocker.resolved_at.is_(None) | (Blocker.resolved_at > open_at))
     if plan:
         statement = statement.where(Plan.code == plan)
     return [

@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from obligations.config.settings import Settings
+from obligations.models.contacts import reachable_channels
+from obligations.models.tables import Contact
 from obligations.notifications.message_id import message_id
 from obligations.notifications.render import Rendered
 from obligations.notifications.send import Message, RateLimiter, recipient_url
@@ -30,6 +32,11 @@ NO_DOMAIN = "obligations.invalid"  # a Message-ID's domain when the sender's is 
 def configured(settings: Settings, channel: str) -> bool:
     """Whether the settings give ``channel`` a URL (see ``Settings.channel_url``)."""
     return settings.channel_url(channel) is not None
+
+
+def sendable_channel(settings: Settings, contact: Contact) -> str | None:
+    """The contact's most preferred channel that has their address and that the settings can send on."""
+    return next((c for c in reachable_channels(contact) if configured(settings, c)), None)
 
 
 def not_configured_reason(channel: str) -> str:
