@@ -333,7 +333,7 @@ def raise_blocker(
     coordinators = Recipients(session, {plan.coordinator_id} if plan.coordinator_id else set()).for_role(
         "coordinator", occurrence, plan
     )
-    payload = {"notify": "coordinator", "text": blocker.text, "raised_by": actor,
+    payload = {"notify": "coordinator", "blocker_id": blocker.id, "text": blocker.text, "raised_by": actor,
                "raised_on": f"{calendar.local_date(as_of):%d/%m/%Y}"}
     rows = rows_for_role(
         "coordinator", coordinators, calendar.next_office_moment(as_of), kind=NotificationKind.BLOCKER,

@@ -240,9 +240,9 @@ def decision_facts(payload: dict) -> dict:
 
 def blocker_facts(payload: dict, open_blockers: list[dict]) -> dict:
     """The blocker a coordinator is told of, with its number when it is still open (to resolve it)."""
-    same = [b for b in open_blockers if b["text"] == payload.get("text")]
+    still_open = payload.get("blocker_id") in {b["id"] for b in open_blockers}
     return {
-        "id": same[-1]["id"] if same else None,
+        "id": payload["blocker_id"] if still_open else None,
         "text": payload.get("text", ""),
         "raised_by": payload.get("raised_by"),
         "raised_on": as_date(payload.get("raised_on")),
