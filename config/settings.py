@@ -56,8 +56,19 @@ class Settings(BaseSettings):
     zalo_token_store: Path = Path("var/zalo-tokens.json")
     # ZNS sends only templates approved by Zalo: message kind -> template id.
     zns_templates: dict[str, str] = Field(default_factory=dict)
-    # Link to act on an occurrence: {base}/occurrences/{id}; the web dashboard signs it.
+    # Where the web app is reached (https://nhacviec.example.gov.vn): messages link to it. With
+    # ``secret_key`` set too, each link is signed for its recipient and opens without a password.
     public_base_url: str | None = None
+    # Signs the links in messages, the sign-in links and the session cookies (web/): a long random
+    # string, the same on every machine that sends or serves; changing it voids every link given out.
+    secret_key: SecretStr | None = None
+    link_max_age_days: int = Field(default=28, ge=1, le=366, description="How long a link in a message works.")
+    sign_in_max_age_minutes: int = Field(default=30, ge=1, le=1440)
+    session_max_age_hours: int = Field(default=12, ge=1, le=24 * 31)
+    # What a focal point may attach to a submission (stored in the database with the submission).
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    attachment_types: list[str] = Field(default_factory=lambda: [
+        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".jpg", ".jpeg", ".png", ".zip", ".txt"])
     dispatch_batch: int = Field(default=500, ge=1)
     dispatch_concurrency: int = Field(default=4, ge=1, le=64)
     dispatch_max_attempts: int = Field(default=5, ge=1)

@@ -28,7 +28,7 @@ from obligations.models.tables import (
     Plan,
     Provision,
 )
-from obligations.notifications.links import ACTIONS, action_link
+from obligations.notifications.links import ACTIONS, action_link, signer_for
 from obligations.rules.calendar import WorkCalendar
 from obligations.rules.periods import deadline_change, name_period
 
@@ -166,6 +166,7 @@ def message_context(lookup: Lookup, rt: Runtime, note: Notification, as_of: date
     if note.occurrence_id is None:
         return context | summary_facts(payload)
     context |= occurrence_facts(lookup, rt, calendar, lookup.occurrences[note.occurrence_id], context["today"])
+    context |= occurrence_links(rt, note.occurrence_id, contact.id, as_of)
     if note.kind == "decision":
         context["decision"] = decision_facts(payload)
     if note.kind == "blocker":
@@ -181,7 +182,6 @@ def occurrence_facts(lookup: Lookup, rt: Runtime, calendar: WorkCalendar, occurr
     plan = lookup.plans[obligation.plan_id]
     provision = lookup.provisions.get(obligation.provision_id)
     last_day = calendar.last_day(occurrence.effective_deadline)
-    base_url = rt.settings.public_base_url
     covers = []
     if obligation.schedule_kind == "recurring" and not occurrence.checkin:
         covers = [{"ref": t.ref, "title": task_title(t)}
@@ -208,9 +208,18 @@ def occurrence_facts(lookup: Lookup, rt: Runtime, calendar: WorkCalendar, occurr
             for b in lookup.blockers.get(occurrence.id, [])
         ],
         "covers": covers,
-        "action_link": action_link(base_url, occurrence.id),
-        "links": {action: action_link(base_url, occurrence.id, action) for action in ACTIONS} if base_url else {},
     }
+
+
+def occurrence_links(rt: Runtime, occurrence_id: int, contact_id: int, as_of: datetime) -> dict:
+    """The links a message about the occurrence offers its recipient: signed for them at ``as_of`` when the
+    settings hold a secret key, so they open without a password (notifications.links)."""
+    base_url = rt.settings.public_base_url
+    if not base_url:
+        return {"action_link": None, "links": {}}
+    signing = {"signer": signer_for(rt.settings.secret_key), "contact_id": contact_id, "at": as_of}
+    links = {action: action_link(base_url, occurrence_id, action, **signing) for action in ACTIONS}
+    return {"action_link": links["view"], "links": links}
 
 
 def _rule(rt: Runtime, plan: Plan, obligation: Obligation, occurrence: Occurrence) -> str | None:

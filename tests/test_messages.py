@@ -7,7 +7,7 @@ what they are: who is asked to do what, what a deadline line explains, what a li
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -194,13 +194,28 @@ def test_links_name_the_action():
     assert links.action_link("https://x.example.org", 7, "extension") == "https://x.example.org/occurrences/7/extension"
     with pytest.raises(ValueError):
         links.action_link("https://x.example.org", 7, "delete")
-    seen = []
-    links.use_link_builder(lambda base, occurrence_id, action: seen.append(action) or f"{base}/signed/{occurrence_id}")
-    try:
-        assert links.action_link("https://x.example.org", 7, "blocker") == "https://x.example.org/signed/7"
-    finally:
-        links.use_link_builder(None)
-    assert seen == ["blocker"]
+
+
+def test_signed_links_bind_the_occurrence_the_contact_and_the_action():
+    signer = links.TokenSigner("k" * 32)
+    at = datetime(2019, 12, 2, 1, 0, tzinfo=UTC)
+    url = links.action_link("https://x.example.org/", 7, "submit", signer=signer, contact_id=3, at=at)
+    assert url.startswith("https://x.example.org/l/")
+    token = url.rsplit("/", 1)[1]
+    signed = signer.read(token, salt=links.ACTION_SALT, now=at + timedelta(days=1), max_age_seconds=86400 * 28)
+    assert signed.data == {"o": 7, "c": 3, "a": "submit"} and signed.signed_at == at
+    with pytest.raises(links.LinkError) as expired:
+        signer.read(token, salt=links.ACTION_SALT, now=at + timedelta(days=29), max_age_seconds=86400 * 28)
+    assert expired.value.reason == "expired"
+    for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), token + "x"):
+        with pytest.raises(links.LinkError) as tampered:
+            signer.read(bad, salt=links.ACTION_SALT, now=at, max_age_seconds=None)
+        assert tampered.value.reason == "tampered"
+    with pytest.raises(links.LinkError):  # another key, or the same token offered as a sign-in
+        links.TokenSigner("z" * 32).read(token, salt=links.ACTION_SALT, now=at, max_age_seconds=None)
+    with pytest.raises(links.LinkError):
+        signer.read(token, salt=links.SIGN_IN_SALT, now=at, max_age_seconds=None)
+    assert links.action_link("https://x.example.org", 7, "view", signer=signer, contact_id=4, at=at) != url
 
 
 def test_a_task_without_a_title_is_named_by_its_first_words():
