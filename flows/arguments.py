@@ -28,7 +28,8 @@ class ActionError(ValueError):
 
 _FIELD_NAMES = {"note": "ghi chú", "reason": "lý do", "text": "mô tả vướng mắc"}  # the fields of entry.ACTIONS
 # What an action's number names: (in Vietnamese, in English).
-TARGETS = {"occurrence": ("số kỳ thực hiện", "occurrence id"), "blocker": ("số vướng mắc", "blocker id")}
+TARGETS = {"occurrence": ("số kỳ thực hiện", "occurrence id"), "blocker": ("số vướng mắc", "blocker id"),
+           "notification": ("số tin nhắn", "message id")}
 
 
 def check_arguments(

@@ -175,6 +175,16 @@ ACTIONS: dict[str, Action] = {
             command=("blocker", "raise"),
         ),
         Action(
+            "send_again",
+            "Send a dead message again, or a retrying one now (its number, from `status`), after fixing the "
+            "address or the channel; its attempts count afresh.",
+            (),
+            actions.send_again,
+            lambda notification_id, outcome, **_: f"Tin nhắn số {notification_id} sẽ được gửi lại ở lần gửi tới.",
+            command=("message", "resend"),
+            target="notification",
+        ),
+        Action(
             "resolve_blocker",
             "Resolve a blocker (its number, from `obligations blockers`): escalation resumes from where it stood; "
             "the focal point gets the note.",
@@ -192,10 +202,17 @@ def act(name: str, target_id: int, *, as_of: datetime, actor: str, **fields: Any
     """Perform one action in its own transaction; returns the confirmation, raises ``ActionError`` (for an
     argument out of bounds before the database is opened). ``target_id``: an occurrence's number, or for
     an action whose target is a blocker, the blocker's."""
+    actions.check_arguments(target_id, as_of=as_of, actor=actor, target=ACTIONS[name].target, **fields)
+    with opened() as (engine, rt), session_scope(engine) as session:
+        return perform(session, rt, name, target_id, as_of=as_of, actor=actor, **fields)
+
+
+def perform(session: Session, rt: Runtime, name: str, target_id: int, *, as_of: datetime, actor: str,
+            **fields: Any) -> str:
+    """Perform one action in the caller's transaction (the web app's request); returns the confirmation."""
     action = ACTIONS[name]
     actions.check_arguments(target_id, as_of=as_of, actor=actor, target=action.target, **fields)
-    with opened() as (engine, rt), session_scope(engine) as session:
-        outcome = action.perform(session, rt, target_id, as_of=as_of, actor=actor, **fields)
+    outcome = action.perform(session, rt, target_id, as_of=as_of, actor=actor, **fields)
     return action.confirmation(target_id, outcome, **fields)
 
 

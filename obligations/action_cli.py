@@ -19,13 +19,16 @@ from obligations.terminal import Actor, AsOf, fail, out, parse_as_of, parse_day
 
 OccurrenceId = Annotated[int, typer.Argument(help="The occurrence number (shown by `status --overdue`).")]
 BlockerId = Annotated[int, typer.Argument(help="The blocker number (shown by `obligations blockers`).")]
+MessageId = Annotated[int, typer.Argument(help="The message number (shown by `status` among dead or retrying).")]
 # The first parameter of an action's command: its name and annotation, by what the number names.
-TARGET_PARAMETERS = {"occurrence": ("occurrence", OccurrenceId), "blocker": ("blocker_id", BlockerId)}
+TARGET_PARAMETERS = {"occurrence": ("occurrence", OccurrenceId), "blocker": ("blocker_id", BlockerId),
+                     "notification": ("message_id", MessageId)}
 
 GROUPS = {
     "extension": "Đề nghị gia hạn: cán bộ đầu mối đề nghị, cơ quan điều phối từ chối (đồng ý: `extend`). "
                  "Extension requests: a focal point asks, the coordinator refuses (or grants with `extend`).",
     "blocker": "Vướng mắc: nêu và giải quyết. Blockers: raise one, resolve one.",
+    "message": "Tin nhắn trong hàng đợi gửi. Messages in the outbox: send a dead one again.",
 }
 
 

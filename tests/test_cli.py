@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import typer
 from sqlalchemy import select, update
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from obligations.cli import app
@@ -339,3 +340,25 @@ def test_one_unreadable_policy_row_does_not_stop_the_sweep_for_every_plan(swept,
     assert waiting
     assert "skipped until tomorrow: reminders need `before` from 0 to 250 working days" in caplog.text
     assert invoke("sweep", "--direct", "--as-of", "2017-12-27T08:00+07:00").exit_code == 0
+
+
+def test_a_dead_message_is_sent_again_and_a_sent_one_is_refused(swept):
+    from obligations.models.outbox import NotificationStatus
+    from obligations.models.tables import Notification
+
+    invoke, engine, _ = swept
+    with Session(engine) as session, session.begin():
+        dead, sent = session.scalars(select(Notification).order_by(Notification.id).limit(2)).all()
+        dead.status, dead.attempts, dead.last_error = NotificationStatus.DEAD, 3, "550 no such user"
+        sent.status = NotificationStatus.SENT
+        dead_id, sent_id = dead.id, sent.id
+    result = invoke("message", "resend", str(dead_id), *AT, "--by", "Nguyễn Văn An")
+    assert result.exit_code == 0, result.output
+    refused = invoke("message", "resend", str(sent_id), *AT)
+    assert refused.exit_code == 2 and "chỉ gửi lại tin không gửi được" in refused.output
+    with Session(engine) as session:
+        note = session.get(Notification, dead_id)
+        assert (note.status, note.attempts) == (NotificationStatus.PENDING, 0)
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "send_again")).one()
+        assert (audit.entity_id, audit.actor, audit.details["last_error"]) == (dead_id, "Nguyễn Văn An",
+                                                                              "550 no such user")
