@@ -31,7 +31,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGUAGES = ("vi", "en")
 # A message listing several ladder rows for one person (flows.messages.bundle_context).
 BUNDLE = "bundle"
-KINDS = (*NotificationKind, BUNDLE)
+# A one-time sign-in link to the web app: sent at once by the web app, never written to the outbox.
+SIGN_IN = "sign_in"
+KINDS = (*NotificationKind, BUNDLE, SIGN_IN)
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,9 @@ CASES: dict[str, tuple[str, dict]] = {
     "digest": ("digest", SUMMARY | COORDINATOR),
     "report": ("report", SUMMARY | LEADER | {"audience": "leadership", "month": date(2019, 12, 1)}),
     "bundle": ("bundle", bundle_context([item | NHA_TRANG for item in BUNDLED])),
+    "sign_in": ("sign_in", NHA_TRANG | {
+        "recipient_title": None, "coordinator_name": "Sở Ngoại vụ", "plan_title": None, "minutes": 30,
+        "link": "https://nhacviec.example.org/sign-in/eyJjIjo3LCJuIjoiYWJjIn0.Zl0ZgA.signature"}),
 }
 
 
