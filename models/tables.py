@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from obligations.models.outbox import EnumString, NotificationKind, NotificationStatus
@@ -212,6 +212,44 @@ class ExtensionRequest(SQLModel, table=True):
     decided_by: str | None = Field(default=None, sa_type=String(200))
     decision_note: str | None = Field(default=None, sa_type=Text)
     extension_id: int | None = _fk("extension.id", nullable=True, index=False)
+
+
+class Attachment(SQLModel, table=True):
+    """A file sent with a submission (the report itself), kept in the database so every machine serves it."""
+
+    __tablename__ = "attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = _fk("submission.id", ondelete="CASCADE")
+    filename: str = Field(sa_type=String(255))
+    content_type: str = Field(sa_type=String(100))
+    size: int
+    sha256: str = Field(sa_type=String(64))
+    content: bytes = Field(sa_type=LargeBinary)
+    uploaded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class LinkUse(SQLModel, table=True):
+    """A link that has done its one state change (an action from a message, a sign-in): its digest is
+    unique, so a link used twice, or by two clicks at once, acts once."""
+
+    __tablename__ = "link_use"
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(sa_type=String(64), unique=True)
+    purpose: str = Field(sa_type=String(32))  # an action's name, or "sign_in"
+    contact_id: int | None = _fk("contact.id", nullable=True, index=False)
+    occurrence_id: int | None = _fk("occurrence.id", nullable=True, index=False, ondelete="CASCADE")
+    used_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ApiToken(SQLModel, table=True):
+    """A token another government system reads the JSON API with; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(200), unique=True)
+    sha256: str = Field(sa_type=String(64), unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = _time()
 
 
 class Notification(SQLModel, table=True):
