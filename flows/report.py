@@ -29,6 +29,10 @@ class OccurrenceView:
     deadline_day: str  # the last day in time, in the plan's zone
     status: Status
     working_days_overdue: int
+    deadline_at: datetime | None = None  # the effective deadline, an instant (UTC)
+    zone: str = "Asia/Ho_Chi_Minh"  # the plan's
+    agency_id: int | None = None
+    plan_id: int | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -97,6 +101,10 @@ def occurrences_at(
                 deadline_day=last_day.isoformat(),
                 status=status,
                 working_days_overdue=overdue,
+                deadline_at=occurrence.effective_deadline,
+                zone=plan_row.zone,
+                agency_id=agency_row.id,
+                plan_id=plan_row.id,
             )
         )
     return views
