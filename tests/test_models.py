@@ -58,7 +58,7 @@ def test_the_audit_log_is_append_only(engine):
 
 
 def test_migrated_to_head(engine):
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
 
 
 # --- the outbox's vocabulary -------------------------------------------------------------------
