@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from obligations.config.settings import get_settings
-from obligations.flows import actions
+from obligations.flows import actions, resend
 from obligations.flows.runtime import Runtime
 from obligations.models.db import create_db_engine, session_scope, upgrade
 from obligations.rules.status import LABELS_VI
@@ -179,7 +179,7 @@ ACTIONS: dict[str, Action] = {
             "Send a dead message again, or a retrying one now (its number, from `status`), after fixing the "
             "address or the channel; its attempts count afresh.",
             (),
-            actions.send_again,
+            resend.send_again,
             lambda notification_id, outcome, **_: f"Tin nhắn số {notification_id} sẽ được gửi lại ở lần gửi tới.",
             command=("message", "resend"),
             target="notification",
