@@ -15,6 +15,7 @@ from rich.table import Table
 
 from obligations import terminal
 from obligations.action_cli import add_action_commands
+from obligations.api_token_cli import add_api_token_commands
 from obligations.config.settings import CONFIG_DIR, get_settings, settings_in_force
 from obligations.flows import entry
 from obligations.plan_cli import plan_app
@@ -31,6 +32,7 @@ from obligations.terminal import (
     parse_as_of,
     parse_day,
 )
+from obligations.web_cli import add_web_commands
 
 app = typer.Typer(
     help="Theo dõi nhiệm vụ của kế hoạch: nhắc việc và đôn đốc theo hạn. "
@@ -237,6 +239,8 @@ def overdue_table(late) -> Table:
 
 
 add_action_commands(app)
+add_web_commands(app)
+add_api_token_commands(app)
 
 
 def _replay_with_progress(start: date, end: date) -> dict:

@@ -28,7 +28,7 @@ def _source_tree(target: Path) -> Path:
 def _modules_of_the_tree() -> set[str]:
     """Every module of the product, by its path inside the wheel (the packages map under obligations/)."""
     found = {f"obligations/{p.relative_to(ROOT / 'obligations')}" for p in (ROOT / "obligations").rglob("*.py")}
-    for folder in ("config", "rules", "models", "plans", "flows", "notifications"):
+    for folder in ("config", "rules", "models", "plans", "flows", "notifications", "web"):
         found |= {f"obligations/{p.relative_to(ROOT)}" for p in (ROOT / folder).rglob("*.py")}
     return {name for name in found if "__pycache__" not in name}
 
@@ -52,6 +52,8 @@ def test_wheel_holds_only_the_obligations_root(tmp_path):
         "obligations/models/migrations/env.py",
         "obligations/models/migrations/versions/0001_initial_schema.py",
         "obligations/notifications/templates/vi/reminder.txt.j2",
+        "obligations/web/templates/base.html.j2",
+        "obligations/web/static/style.css",
     ):
         assert needed in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
