@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         raise WebConfigError("chưa đặt OBLIGATIONS_SECRET_KEY: khóa bí mật để ký liên kết và phiên đăng nhập "
                              "(set OBLIGATIONS_SECRET_KEY to a long random string)")
     app = FastAPI(
-        title="obligations", version="1", docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json",
+        title="obligations", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
         description="Theo dõi nhiệm vụ của kế hoạch: trạng thái theo kế hoạch và cơ quan, các kỳ thực hiện, danh "
                     "sách quá hạn. Obligations of government plans: statuses, occurrences, the overdue list.",
     )
@@ -108,5 +108,6 @@ def serve(host: str, port: int) -> None:
     """Serve the app with uvicorn until interrupted (``obligations web``)."""
     import uvicorn
 
+    # No access log: the paths of links, sign-in links and calendar feeds are their secrets.
     uvicorn.run(create_app(), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
-                log_level="info")
+                log_level="info", access_log=False)
