@@ -322,3 +322,38 @@ def test_the_web_command_without_a_secret_key_says_which_setting_to_set(monkeypa
     result = CliRunner().invoke(app, ["--database-url", sqlite_url, "web", "--port", "8765"])
     assert result.exit_code == 2
     assert "OBLIGATIONS_SECRET_KEY" in result.output and "Traceback" not in result.output
+
+
+def test_the_attachment_is_served_to_the_coordinator_and_refused_to_another_agency(world):
+    client, engine, clock = world["client"], world["engine"], world["clock"]
+    occurrence = _task_occurrence(engine, world["ids"])
+    token = client.app.state.web.signer.sign({"o": occurrence, "c": contact_id(engine, "Bình"), "a": "submit"},
+                                             salt=ACTION_SALT, at=clock.now)
+    form = client.get(f"/l/{token}")
+    content = "Báo cáo kết quả".encode() + bytes(range(256))
+    client.post(f"/l/{token}", data={"csrf_token": csrf_of(form.text)},
+                files={"attachment": ("báo cáo.pdf", io.BytesIO(content), "application/pdf")})
+    with Session(engine) as session:
+        attachment_id = session.scalars(select(Attachment.id)).one()
+    sign_in_as(client, contact_id(engine, "An"), clock.now)
+    served = client.get(f"/attachments/{attachment_id}")
+    assert served.status_code == 200 and served.content == content
+    assert "attachment" in served.headers["content-disposition"]
+    other = make_client(engine, world["settings"], clock)
+    sign_in_as(other, contact_id(engine, "Cường"), clock.now)
+    assert other.get(f"/attachments/{attachment_id}").status_code == 403
+
+
+def test_over_https_the_session_cookie_is_secure(engine, maildir):
+    build(engine)
+    from fastapi.testclient import TestClient
+
+    from obligations.web.app import create_app
+
+    settings = web_settings(maildir).model_copy(update={"public_base_url": "https://theodoi.example.gov.vn"})
+    client = TestClient(create_app(settings, engine=engine, clock=Clock(MORNING), sender=Outbox()),
+                        base_url="https://testserver", follow_redirects=False)
+    cookie = client.get("/sign-in").headers["set-cookie"]  # the form's token starts a session
+    plain = make_client(engine, web_settings(maildir), Clock(MORNING)).get("/sign-in").headers["set-cookie"]
+    assert "secure" in cookie.lower() and "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "secure" not in plain.lower()
