@@ -375,4 +375,3 @@ def resolve_blocker(
     decided = _audit(session, as_of, actor, "resolve_blocker", occurrence, blocker=blocker.id, note=note)
     _tell_focal_point(session, rt, occurrence, decided, "blocker_resolved", note, blocker_text=blocker.text)
     return blocker
-

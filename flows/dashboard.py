@@ -64,8 +64,7 @@ def plan_overview(session: Session, rt: Runtime, as_of: datetime, plan: Plan, vi
     counts = Counter(v.status for v in views)
     overdue = [v for v in views if v.status == Status.OVERDUE]
     by_agency = Counter((v.agency_code, v.agency_name) for v in overdue)
-    blockers = [b for b in list_blockers(session, open_only=True, plan=plan.code)
-                if visible(plan.id, _agency_id(session, b.agency_code))]
+    blockers = [b for b in list_blockers(session, open_only=True, plan=plan.code) if visible(b.plan_id, b.agency_id)]
     return PlanOverview(
         plan=plan,
         counts={status: counts.get(status, 0) for status in STATUS_ORDER},
@@ -75,10 +74,6 @@ def plan_overview(session: Session, rt: Runtime, as_of: datetime, plan: Plan, vi
         blockers=blockers,
         views=views,
     )
-
-
-def _agency_id(session: Session, code: str) -> int | None:
-    return session.scalar(select(Agency.id).where(Agency.code == code))
 
 
 @dataclass
@@ -145,11 +140,7 @@ def occurrence_record(session: Session, rt: Runtime, as_of: datetime, occurrence
               if v.id == occurrence.id] or [None]
     submissions = list(session.scalars(select(Submission).where(Submission.occurrence_id == occurrence.id)
                                        .order_by(Submission.submitted_at, Submission.id)))
-    attachments: dict[int, list[Attachment]] = defaultdict(list)
-    if submissions:
-        for attachment in session.scalars(select(Attachment).where(
-                Attachment.submission_id.in_([s.id for s in submissions])).order_by(Attachment.id)):
-            attachments[attachment.submission_id].append(attachment)
+    attachments = _attachments_of(session, submissions)
     return OccurrenceRecord(
         occurrence=occurrence, view=view, obligation=obligation, plan=plan,
         agency=session.get(Agency, occurrence.agency_id),
@@ -162,6 +153,16 @@ def occurrence_record(session: Session, rt: Runtime, as_of: datetime, occurrence
         timeline=timeline(session, occurrence.id),
         deadline_day=rt.calendar(plan.zone).last_day(occurrence.effective_deadline),
     )
+
+
+def _attachments_of(session: Session, submissions: list[Submission]) -> dict[int, list[Attachment]]:
+    """The files sent with each of ``submissions``, by submission id, in the order they came."""
+    attachments: dict[int, list[Attachment]] = defaultdict(list)
+    if submissions:
+        for attachment in session.scalars(select(Attachment).where(
+                Attachment.submission_id.in_([s.id for s in submissions])).order_by(Attachment.id)):
+            attachments[attachment.submission_id].append(attachment)
+    return attachments
 
 
 def timeline(session: Session, occurrence_id: int) -> list[TimelineEntry]:
@@ -206,11 +207,7 @@ def review_queue(session: Session, rt: Runtime, as_of: datetime, plans: list[Pla
     pending = list(session.scalars(select(Submission).where(Submission.state == "pending",
                                                             Submission.occurrence_id.in_(set(views) or {-1}))
                                    .order_by(Submission.submitted_at, Submission.id)))
-    attachments: dict[int, list[Attachment]] = defaultdict(list)
-    if pending:
-        for attachment in session.scalars(select(Attachment).where(
-                Attachment.submission_id.in_([s.id for s in pending]))):
-            attachments[attachment.submission_id].append(attachment)
+    attachments = _attachments_of(session, pending)
     requests = session.scalars(select(ExtensionRequest).where(ExtensionRequest.state == "pending",
                                                               ExtensionRequest.occurrence_id.in_(set(views) or {-1}))
                                .order_by(ExtensionRequest.requested_at, ExtensionRequest.id))

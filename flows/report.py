@@ -236,9 +236,12 @@ class BlockerView:
     resolved_at: datetime | None
     resolved_by: str | None
     resolution_note: str | None
+    agency_id: int | None = None  # for who may see it (web/); not part of as_dict
+    plan_id: int | None = None
 
     def as_dict(self) -> dict:
-        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__
+                  if name not in ("agency_id", "plan_id")}
         return values | {"raised_at": self.raised_at.isoformat(),
                          "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None}
 
@@ -271,7 +274,8 @@ def list_blockers(session: Session, *, open_only: bool, plan: str | None = None,
             agency_code=agency.code, agency_name=agency.name, ref=obligation.ref,
             title=obligation.title or obligation.text[:80], period=occurrence.period_key, text=blocker.text,
             raised_at=blocker.raised_at, raised_by=blocker.raised_by, resolved_at=blocker.resolved_at,
-            resolved_by=blocker.resolved_by, resolution_note=blocker.resolution_note,
+            resolved_by=blocker.resolved_by, resolution_note=blocker.resolution_note, agency_id=agency.id,
+            plan_id=plan_row.id,
         )
         for blocker, occurrence, obligation, agency, plan_row in session.execute(statement)
     ]

@@ -7,6 +7,7 @@ and a new one made, never read back.
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -43,10 +44,14 @@ def _checked_name(name: str) -> str:
     return name
 
 
-def _engine():
-    from obligations.models.db import create_db_engine
+@contextmanager
+def _session():
+    """One transaction on the settings' database, its engine disposed after (flows.entry.opened)."""
+    from obligations.flows.entry import opened
+    from obligations.models.db import session_scope
 
-    return create_db_engine(get_settings().database_url)
+    with opened() as (engine, _), session_scope(engine) as session:
+        yield session
 
 
 @api_token_app.command("add")
@@ -55,9 +60,8 @@ def add(name: TokenName, as_of: AsOf = None) -> None:
     from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
-    from obligations.models.db import session_scope
     from obligations.models.tables import ApiToken
-    from obligations.web.api import token_digest
+    from obligations.notifications.links import token_digest
 
     name, moment = _checked_name(name), parse_as_of(as_of)
     def duplicate() -> typer.Exit:  # a function: fail() prints as soon as it is called
@@ -65,7 +69,7 @@ def add(name: TokenName, as_of: AsOf = None) -> None:
 
     token = secrets.token_urlsafe(32)
     try:
-        with session_scope(_engine()) as session:
+        with _session() as session:
             if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
                 raise duplicate()
             session.add(ApiToken(name=name, sha256=token_digest(token), created_at=moment))
@@ -82,11 +86,10 @@ def revoke(name: TokenName, as_of: AsOf = None) -> None:
     """Thu hồi mã truy cập: hệ thống dùng nó bị từ chối từ nay. Revoke a token: refused from now on."""
     from sqlalchemy import select
 
-    from obligations.models.db import session_scope
     from obligations.models.tables import ApiToken
 
     moment = parse_as_of(as_of)
-    with session_scope(_engine()) as session:
+    with _session() as session:
         token = session.scalar(select(ApiToken).where(ApiToken.name == name.strip()))
         if token is None:
             raise fail(f"không có mã truy cập tên {name!r} (no such token)")
@@ -102,14 +105,13 @@ def list_tokens() -> None:
     """Liệt kê mã truy cập (tên, ngày tạo, ngày thu hồi), không hiện mã. List the tokens, never one's value."""
     from sqlalchemy import select
 
-    from obligations.models.db import session_scope
     from obligations.models.tables import ApiToken
 
     zone = ZoneInfo(get_settings().zone)
     table = Table(title="Mã truy cập API (API tokens)")
     for column in ("Tên (name)", "Tạo lúc (created)", "Thu hồi lúc (revoked)"):
         table.add_column(column)
-    with session_scope(_engine()) as session:
+    with _session() as session:
         for token in session.scalars(select(ApiToken).order_by(ApiToken.created_at, ApiToken.name)):
             revoked = token.revoked_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if token.revoked_at else "—"
             table.add_row(token.name, token.created_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"), revoked)

@@ -22,8 +22,8 @@ from obligations.flows.report import occurrences_at
 from obligations.flows.runtime import Runtime
 from obligations.models.db import session_scope
 from obligations.models.tables import ApiToken
+from obligations.notifications.links import token_digest
 from obligations.rules.status import Status
-from obligations.web.api import token_digest
 from tests.web_support import Clock, contact_id, make_client, remind, sign_in_as, web_settings
 from tests.world import build, vn
 

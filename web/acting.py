@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import date
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from obligations.flows.actions import ActionError
+from obligations.flows.dashboard import occurrence_record
 from obligations.flows.entry import perform
 from obligations.models.contacts import address, reachable_channels
 from obligations.models.tables import Attachment, Contact, LinkUse, Obligation, Occurrence, Submission
@@ -34,8 +34,9 @@ from obligations.notifications.links import (
 )
 from obligations.notifications.render import SIGN_IN, render
 from obligations.notifications.send import Message, recipient_url
-from obligations.web.auth import Viewer, active_contact, check_csrf, contacts_at, sign_in, viewer_for
-from obligations.web.deps import WebState, db, page, state
+from obligations.web.auth import Viewer, active_contact, check_csrf, contacts_at, sign_in, sign_out, viewer_for
+from obligations.web.deps import WebState, action_fields, db, page, state
+from obligations.web.words import translator
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -78,8 +79,6 @@ def _used(session: Session, token: str) -> bool:
 
 def _task_page(request: Request, session: Session, web: WebState, viewer: Viewer, occurrence: Occurrence,
                action: str, token: str, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
-    from obligations.flows.dashboard import occurrence_record
-
     record = occurrence_record(session, web.rt, web.now(), occurrence.id)
     base = str(request.base_url).rstrip("/")
     links = {name: action_link(base, occurrence.id, name, signer=web.signer, contact_id=viewer.contact_id,
@@ -137,15 +136,13 @@ def act_from_link(
     viewer, occurrence = found
     if _used(session, token):
         return _link_error(request, "used", viewer.language)
-    from obligations.web.words import translator
-
     t = translator(viewer.language)
     action = signed.data["a"]
     upload = _checked_upload(web, attachment, t) if action == "submit" else None
     if isinstance(upload, str):
         return _task_page(request, session, web, viewer, occurrence, action, token, error=upload, status_code=400)
     try:
-        fields = _fields(action, note=note, reason=reason, until=until, text=text)
+        fields = action_fields(LINK_ACTIONS[action], {"note": note, "reason": reason, "until": until, "text": text})
         confirmation = perform(session, web.rt, LINK_ACTIONS[action], occurrence.id, as_of=web.now(),
                                actor=viewer.actor, **fields)
         if upload is not None:
@@ -160,18 +157,6 @@ def act_from_link(
         session.rollback()
         return _link_error(request, "used", viewer.language)
     return page(request, "done.html.j2", viewer=viewer, confirmation=confirmation, occurrence=occurrence)
-
-
-def _fields(action: str, *, note, reason, until, text) -> dict:
-    if action == "submit":
-        return {"note": note.strip() if note and note.strip() else None}
-    if action == "extension":
-        try:
-            day = date.fromisoformat((until or "").strip())
-        except ValueError:
-            raise ActionError("cần chọn ngày đề nghị gia hạn đến (a valid date is required)") from None
-        return {"until": day, "reason": reason or ""}
-    return {"text": text or ""}
 
 
 def store_attachment(session: Session, web: WebState, occurrence_id: int, name: str, content_type: str,
@@ -274,8 +259,6 @@ def finish_sign_in(token: str, request: Request, session: Session = Depends(db),
 
 @router.post("/sign-out")
 def sign_out_now(request: Request, csrf_token: str | None = Form(None)) -> Response:
-    from obligations.web.auth import sign_out
-
     check_csrf(request, csrf_token)
     sign_out(request)
     return RedirectResponse("/sign-in", status_code=303)

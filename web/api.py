@@ -9,7 +9,6 @@ plan's items is refused with 403, as the pages refuse them.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +24,7 @@ from sqlmodel import Session
 from obligations.flows.dashboard import visible_plans
 from obligations.flows.report import OccurrenceView, occurrences_at
 from obligations.models.tables import Agency, ApiToken, Plan
+from obligations.notifications.links import token_digest
 from obligations.rules.status import LABELS_VI, Status
 from obligations.web.auth import Forbidden, Viewer, active_contact, session_contact_id, viewer_for
 from obligations.web.deps import db, state
@@ -50,11 +50,6 @@ browser_session = APIKeyCookie(name="obligations_session", scheme_name="session"
                                            "The web app's session: only the signed-in contact's items.")
 UNAUTHORIZED = "thiếu, sai hoặc đã thu hồi mã truy cập (missing, unknown or revoked token)"
 LONGEST_CODE = 200  # longer than any code column: such a code names nothing
-
-
-def token_digest(token: str) -> str:
-    """What the database keeps of a token (``ApiToken.sha256``)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

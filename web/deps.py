@@ -7,14 +7,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from obligations.flows.actions import ActionError
+from obligations.flows.entry import ACTIONS
 from obligations.flows.runtime import Runtime
 from obligations.models.db import session_scope
 from obligations.notifications.links import TokenSigner
@@ -74,6 +77,33 @@ def _environment() -> Environment:
 
 
 ENVIRONMENT = _environment()
+
+
+def action_fields(name: str, form: dict) -> dict:
+    """The action's fields from a form (a page's or a link's), as ``flows.entry.ACTIONS`` types them; the
+    action checks their values (flows.arguments)."""
+    fields = {}
+    for field in ACTIONS[name].fields:
+        value = (form.get(field.name) or "").strip()
+        if field.kind is bool:
+            fields[field.name] = value in ("on", "true", "1")
+        elif field.kind is date:
+            try:
+                fields[field.name] = date.fromisoformat(value)
+            except ValueError:
+                if not value:
+                    raise ActionError("cần chọn ngày (a date is required)") from None
+                raise ActionError(f"ngày không hợp lệ: “{value}” (not a date)") from None
+        elif value or field.required:
+            fields[field.name] = value
+    return fields
+
+
+def download(content: bytes, media_type: str, filename: str) -> Response:
+    """A file to save (an export, an attachment), named in UTF-8 as RFC 6266 allows, never cached."""
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
+        "Cache-Control": "no-store"})
 
 
 def local_time(moment: datetime | None, zone: str) -> str:

@@ -3,11 +3,8 @@ subscribe to at a secret address, without signing in."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlmodel import Session
 
 from obligations.flows import dashboard
@@ -16,18 +13,12 @@ from obligations.models.tables import Agency
 from obligations.notifications.links import CALENDAR_SALT, LinkError
 from obligations.web import exports
 from obligations.web.auth import Viewer, active_contact, viewer_for
-from obligations.web.deps import current_viewer, db, state
+from obligations.web.deps import current_viewer, db, download, state
 from obligations.web.pages import _plan
 
 router = APIRouter(include_in_schema=False)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _file(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
-        "Cache-Control": "no-store"})
 
 
 def _views(request: Request, session: Session, viewer: Viewer, *, plan: str | None = None,
@@ -45,14 +36,14 @@ def overdue_xlsx(code: str, request: Request, viewer: Viewer = Depends(current_v
     content = exports.overdue_workbook(_views(request, session, viewer, plan=code), title=plan.title,
                                        as_of_day=web.rt.calendar(plan.zone).local_date(web.now()),
                                        language=viewer.language)
-    return _file(content, XLSX, f"bao-cao-qua-han-{plan.code}.xlsx")
+    return download(content, XLSX, f"bao-cao-qua-han-{plan.code}.xlsx")
 
 
 @router.get("/plans/{code}/occurrences.csv")
 def plan_csv(code: str, request: Request, viewer: Viewer = Depends(current_viewer),
              session: Session = Depends(db)) -> Response:
     _plan(session, viewer, code)
-    return _file(exports.occurrences_csv(_views(request, session, viewer, plan=code)), "text/csv; charset=utf-8",
+    return download(exports.occurrences_csv(_views(request, session, viewer, plan=code)), "text/csv; charset=utf-8",
                  f"nhiem-vu-{code}.csv")
 
 
@@ -60,20 +51,19 @@ def plan_csv(code: str, request: Request, viewer: Viewer = Depends(current_viewe
 def agency_csv(code: str, request: Request, plan: str | None = None, viewer: Viewer = Depends(current_viewer),
                session: Session = Depends(db)) -> Response:
     views = _views(request, session, viewer, plan=plan, agency=code)
-    return _file(exports.occurrences_csv(views), "text/csv; charset=utf-8", f"nhiem-vu-{code}.csv")
+    return download(exports.occurrences_csv(views), "text/csv; charset=utf-8", f"nhiem-vu-{code}.csv")
 
 
 @router.get("/plans/{code}/blockers.csv")
 def blockers_csv(code: str, viewer: Viewer = Depends(current_viewer), session: Session = Depends(db)) -> Response:
-    plan = _plan(session, viewer, code)
-    rows = [b for b in list_blockers(session, open_only=False, plan=code)
-            if viewer.sees(plan.id, session.scalar(select(Agency.id).where(Agency.code == b.agency_code)))]
+    _plan(session, viewer, code)
+    rows = [b for b in list_blockers(session, open_only=False, plan=code) if viewer.sees(b.plan_id, b.agency_id)]
     content = exports.csv_table(
         ["Số", "Số kỳ", "Mã cơ quan", "Cơ quan", "Mã nhiệm vụ", "Nhiệm vụ", "Vướng mắc", "Người nêu", "Thời điểm nêu",
          "Người giải quyết", "Thời điểm giải quyết", "Cách giải quyết"],
         [[b.id, b.occurrence_id, b.agency_code, b.agency_name, b.ref, b.title, b.text, b.raised_by, b.raised_at,
           b.resolved_by, b.resolved_at, b.resolution_note] for b in rows])
-    return _file(content, "text/csv; charset=utf-8", f"vuong-mac-{code}.csv")
+    return download(content, "text/csv; charset=utf-8", f"vuong-mac-{code}.csv")
 
 
 @router.get("/messages.csv")
@@ -83,7 +73,7 @@ def messages_csv(viewer: Viewer = Depends(current_viewer), session: Session = De
         ["Số", "Số kỳ", "Loại", "Người nhận", "Cơ quan", "Kênh", "Trạng thái", "Số lần gửi", "Lý do lỗi"],
         [[r["id"], r["occurrence"], r["kind"], r["recipient"], r["agency"], r["channel"], r["status"], r["attempts"],
           r["error"]] for r in rows])
-    return _file(content, "text/csv; charset=utf-8", "tin-nhan-loi.csv")
+    return download(content, "text/csv; charset=utf-8", "tin-nhan-loi.csv")
 
 
 @router.get("/calendar/{token}.ics")

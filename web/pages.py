@@ -3,8 +3,6 @@ coordinator's queue and failed messages, and the actions their forms send (flows
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -12,7 +10,8 @@ from sqlmodel import Session
 
 from obligations.flows import dashboard
 from obligations.flows.actions import ActionError
-from obligations.flows.entry import ACTIONS, perform
+from obligations.flows.entry import perform
+from obligations.flows.report import list_blockers, occurrences_at
 from obligations.models.tables import (
     Agency,
     Attachment,
@@ -25,7 +24,7 @@ from obligations.models.tables import (
 )
 from obligations.notifications.links import CALENDAR_SALT
 from obligations.web.auth import Forbidden, Viewer, check_csrf
-from obligations.web.deps import current_viewer, db, page, state
+from obligations.web.deps import action_fields, current_viewer, db, download, page, state
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,14 +80,12 @@ def agency_page(code: str, request: Request, plan: str | None = None, viewer: Vi
     if agency is None:
         raise HTTPException(404)
     web = state(request)
-    from obligations.flows.report import list_blockers, occurrences_at
-
     views = [v for v in occurrences_at(session, web.rt, web.now(), agency=code, plan=plan)
              if viewer.sees(v.plan_id, v.agency_id)]
     if not views and not viewer.answers_for(agency.id):
         raise Forbidden()
-    blockers = [b for b in list_blockers(session, open_only=False, plan=plan) if b.agency_code == code
-                and b.occurrence_id in {v.id for v in views}]
+    shown = {v.id for v in views}
+    blockers = [b for b in list_blockers(session, open_only=False, plan=plan) if b.occurrence_id in shown]
     return page(request, "agency.html.j2", viewer=viewer, agency=agency, views=views, plan_code=plan,
                 activity=dashboard.activity(session, [v.id for v in views]), blockers=blockers,
                 calendar=calendar_url(request, "agency", agency.id) if viewer.answers_for(agency.id) else None)
@@ -128,29 +125,12 @@ async def _form(request: Request) -> dict:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-def _action_fields(name: str, form: dict) -> dict:
-    """The action's fields from the form, as ``flows.entry.ACTIONS`` types them."""
-    fields = {}
-    for field in ACTIONS[name].fields:
-        value = (form.get(field.name) or "").strip()
-        if field.kind is bool:
-            fields[field.name] = value in ("on", "true", "1")
-        elif field.kind is date:
-            try:
-                fields[field.name] = date.fromisoformat(value)
-            except ValueError:
-                raise ActionError(f"ngày không hợp lệ: “{value}” (a date is required)") from None
-        elif value or field.required:
-            fields[field.name] = value
-    return fields
-
-
 def _perform_and_return(request: Request, session: Session, viewer: Viewer, name: str, target_id: int,
                         form: dict, back: str) -> Response:
     web = state(request)
     try:
         request.session[FLASH] = perform(session, web.rt, name, target_id, as_of=web.now(), actor=viewer.actor,
-                                         **_action_fields(name, form))
+                                         **action_fields(name, form))
     except ActionError as exc:
         session.rollback()
         request.session[FLASH] = f"⚠ {exc}"
@@ -218,13 +198,4 @@ def attachment(attachment_id: int, viewer: Viewer = Depends(current_viewer),
     if found is None:
         raise HTTPException(404)
     _visible_occurrence(session, viewer, session.get(Submission, found.submission_id).occurrence_id)
-    quoted = found.filename.replace('"', "")
-    return Response(found.content, media_type=found.content_type or "application/octet-stream",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_rfc5987(quoted)}",
-                             "X-Content-Type-Options": "nosniff"})
-
-
-def _rfc5987(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")
+    return download(found.content, found.content_type or "application/octet-stream", found.filename)
