@@ -9,12 +9,16 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
-# Where every message goes when no channel is configured at all (notifications/maildir.py).
-EMBEDDED_MAILDIR = "maildir://var/maildir"
+
+
+def default_home() -> Path:
+    """The per-user data directory (XDG's): the same wherever a command is run from."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base).expanduser().resolve() / "obligations"
 
 # Prefect phones home and logs errors without network; the project's default is silence.
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -24,9 +28,14 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OBLIGATIONS_", env_file=".env", extra="ignore")
 
+    # Where the engine keeps what it writes: the SQLite database, the embedded maildir, Prefect's run
+    # history, backups. Resolved once, to an absolute path, so that the demo, every command and the
+    # scheduler use the same files whatever directory they are started from.
+    home: Path = Field(default_factory=default_home, description="The data directory (OBLIGATIONS_HOME).")
     database_url: str = Field(
-        default="sqlite:///var/obligations.db",
-        description="SQLAlchemy URL; PostgreSQL in production (postgresql+psycopg://...).",
+        default="",
+        description="SQLAlchemy URL; default the SQLite file obligations.db in the data directory; "
+        "PostgreSQL in production (postgresql+psycopg://...).",
     )
     zone: str = "Asia/Ho_Chi_Minh"
     office_start: time = time(8, 0)
@@ -42,7 +51,7 @@ class Settings(BaseSettings):
     # zalo://APP_ID:SECRET_KEY@oa?store=var/zalo-tokens.json, zns://APP_ID:SECRET_KEY@oa?store=...
     # A channel whose URL is unset is not configured: its messages go to the contact's next configured
     # channel, or die saying so. Only an install with no channel set at all (the embedded default)
-    # writes every channel into EMBEDDED_MAILDIR, so the engine can be tried without a mail server.
+    # writes every channel into ``embedded_maildir``, so the engine can be tried without a mail server.
     email_url: SecretStr | None = None
     zalo_url: SecretStr | None = None
     zns_url: SecretStr | None = None
@@ -79,6 +88,21 @@ class Settings(BaseSettings):
     # Messages per minute and channel (Zalo allows 4,000 requests a minute per app).
     rate_limits: dict[str, int] = Field(default_factory=lambda: {"email": 120, "zalo": 1000, "zns": 500})
 
+    @model_validator(mode="after")
+    def _resolve_home(self) -> Settings:
+        self.home = self.home.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = self.default_database_url()
+        return self
+
+    def default_database_url(self) -> str:
+        return f"sqlite:///{self.home / 'obligations.db'}"
+
+    @property
+    def embedded_maildir(self) -> str:
+        """Where every message goes when no channel is configured at all (notifications/maildir.py)."""
+        return f"maildir://{self.home / 'maildir'}"
+
     def channel_url(self, channel: str) -> str | None:
         """The channel's apprise URL, or None when the channel is not configured."""
         urls = {name: secret.get_secret_value() if secret else "" for name, secret in
@@ -86,7 +110,7 @@ class Settings(BaseSettings):
         if channel not in urls:
             raise ValueError(f"unknown channel {channel!r}")
         if not any(urls.values()):
-            return EMBEDDED_MAILDIR
+            return self.embedded_maildir
         return urls[channel] or None
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from obligations.config.settings import get_settings, settings_in_force
-from obligations.flows.entry import load_plan_file, opened
+from obligations.flows.entry import load_plan_file, migrated, opened
 from obligations.flows.report import OccurrenceView, counts_by_agency, counts_by_year, messages_by_year, occurrences_at
 from obligations.flows.runtime import Runtime
 from obligations.models.db import session_scope
@@ -119,11 +119,29 @@ class DemoResult:
         return rows
 
 
+DATABASE_NAME = "obligations.db"
+# Left beside a database the demo made, so that the next demo may replace it: a database without it
+# holds a coordinator's own data, which no demo may erase.
+DEMO_MARKER = "demo-database"
+
+
+class NotADemoDatabase(Exception):
+    """The data directory holds a database the demo did not make."""
+
+
 def _fresh(directory: Path) -> tuple[Path, Path]:
-    database, maildir = directory / "demo.db", directory / "maildir"
-    for path in (database, database.with_name("demo.db-wal"), database.with_name("demo.db-shm")):
+    database, maildir = directory / DATABASE_NAME, directory / "maildir"
+    marker = directory / DEMO_MARKER
+    if database.exists() and not marker.exists():
+        raise NotADemoDatabase(
+            f"{database} đã có dữ liệu không phải của bản demo; bản demo không xoá nó. Đặt OBLIGATIONS_HOME "
+            "sang một thư mục khác để chạy demo"
+        )
+    for path in (database, database.with_name(f"{DATABASE_NAME}-wal"), database.with_name(f"{DATABASE_NAME}-shm")):
         path.unlink(missing_ok=True)
     shutil.rmtree(maildir, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    marker.write_text("This database was made by `obligations demo`; the next demo replaces it.\n")
     return database, maildir
 
 
@@ -132,20 +150,21 @@ def run_demo(
     first: date,
     last: date,
     *,
-    directory: Path = Path("var"),
+    directory: Path | None = None,
     replay: Callable[[date, date], dict],
     on_loaded: Callable[[str], None] = lambda summary: None,
 ) -> DemoResult:
-    """Load ``example`` into a new database under ``directory`` and replay ``first`` to ``last``.
+    """Load ``example`` into a new database in ``directory`` (the data directory) and replay ``first`` to ``last``.
 
-    ``replay`` runs the days (the caller chooses how: a flow run with a progress bar, or directly).
+    The database is the one every command reads by default, so ``obligations status`` afterwards shows
+    the demo. ``replay`` runs the days (the caller chooses how: a flow run with a progress bar, or directly).
     """
-    database, maildir = _fresh(directory)
+    database, maildir = _fresh(directory or get_settings().home)
     sink = SecretStr(f"maildir://{maildir}")
     settings = get_settings().model_copy(
         update={"database_url": f"sqlite:///{database}", "email_url": sink, "zalo_url": sink}
     )
-    with settings_in_force(settings), opened() as (engine, rt):
+    with settings_in_force(settings), migrated(), opened() as (engine, rt):
         calendar = rt.calendar()
         loaded = load_plan_file(example, as_of=calendar.start_of_day(first), actor="demo", defaults=rt.defaults)
         on_loaded(str(loaded))

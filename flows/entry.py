@@ -21,14 +21,15 @@ from sqlmodel import Session
 from obligations.config.settings import get_settings
 from obligations.flows import actions, resend
 from obligations.flows.runtime import Runtime
-from obligations.models.db import create_db_engine, session_scope, upgrade
+from obligations.models.db import create_db_engine, require_existing, session_scope, upgrade
 from obligations.rules.status import LABELS_VI
 
 
 @contextmanager
 def opened() -> Iterator[tuple[Engine, Runtime]]:
-    """The database and runtime of the settings in force, for one piece of work."""
+    """The database and runtime of the settings in force, for one piece of work; the database must exist."""
     settings = get_settings()
+    require_existing(settings.database_url)
     engine = create_db_engine(settings.database_url)
     try:
         yield engine, Runtime(settings)

@@ -13,6 +13,21 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+class MissingDatabase(Exception):
+    """A command that reads was pointed at a SQLite file that does not exist (it would create an empty one)."""
+
+
+def require_existing(url: str) -> None:
+    """Refuse a SQLite URL whose file does not exist, rather than leave an empty database behind."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).exists():
+            raise MissingDatabase(
+                f"chưa có cơ sở dữ liệu {parsed.database}; chạy `obligations db upgrade` rồi `obligations load "
+                "TỆP.yaml`, hoặc `make demo` (OBLIGATIONS_HOME hoặc OBLIGATIONS_DATABASE_URL chọn nơi khác)"
+            )
+
+
 def create_db_engine(url: str, *, schema: str | None = None, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite files get their folder created, foreign keys on and WAL.
 

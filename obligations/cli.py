@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time as clock
 from datetime import date, datetime
@@ -53,11 +54,14 @@ def main(
     ctx: typer.Context,
     database_url: Annotated[
         str | None, typer.Option("--database-url", envvar="OBLIGATIONS_DATABASE_URL",
-                                 help="SQLAlchemy URL (default: SQLite file var/obligations.db).")
+                                 help="SQLAlchemy URL (default: the SQLite file obligations.db in OBLIGATIONS_HOME).")
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False,
 ) -> None:
     terminal.showing_tracebacks = debug
+    # Prefect keeps its run history in its home: in the data directory, beside the database, so that it
+    # survives restarts and moves with the rest (Prefect is imported later, by the commands that run flows).
+    os.environ.setdefault("PREFECT_HOME", str(get_settings().home / "prefect"))
     if database_url:
         ctx.with_resource(settings_in_force(get_settings().model_copy(update={"database_url": database_url})))
 
@@ -182,6 +186,10 @@ def status(
             payload["overdue"] = [v.as_dict() for v in sorted(late, key=lambda v: -v.working_days_overdue)]
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
+    if not report.views:
+        out.print(f"Chưa có kỳ thực hiện nào trong {_where(get_settings().database_url)} (thư mục dữ liệu "
+                  f"{get_settings().home}): nạp một kế hoạch bằng `obligations load TỆP.yaml`, hoặc chạy `make demo`.",
+                  highlight=False, soft_wrap=True)
     out.print(status_table(f"Tình hình thực hiện đến {moment.isoformat()}", "Cơ quan", by_agency))
     out.print("Hộp thư đi: " + ", ".join(f"{motion.counts[key]} {label}" for key, label in OUTBOX_VI.items()) + ".",
               highlight=False)
@@ -189,6 +197,14 @@ def status(
         out.print(table)
     if overdue:
         out.print(overdue_table(late))
+
+
+def _where(url: str) -> str:
+    """The database as a user may see it: a SQLite file's path, a server's URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string(hide_password=True)
 
 
 OUTBOX_VI = {"pending": "chờ gửi", "retrying": "chờ gửi lại", "sending": "đang gửi", "dead": "không gửi được"}
@@ -274,8 +290,11 @@ def demo(
     start: Annotated[str, typer.Option("--from", help="First day.")] = "2017-04-01",
     end: Annotated[str, typer.Option("--to", help="Last day.")] = "2021-01-31",
 ) -> None:
-    """A fresh SQLite database, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed; prints the results."""
-    from obligations.flows.demo import run_demo
+    """A fresh SQLite database in the data directory, the Khánh Hòa plan loaded, 2017-04 to 2021-01 replayed.
+
+    Afterwards every command (status, web) shows the demo's data; the next demo replaces it.
+    """
+    from obligations.flows.demo import NotADemoDatabase, run_demo
     from obligations.plans.file.errors import FileError
 
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
@@ -286,6 +305,8 @@ def demo(
     except FileError as exc:
         err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         raise fail(f"{example}: không nạp được") from None
+    except NotADemoDatabase as exc:
+        raise fail(str(exc)) from None
     table = status_table("Kỳ thực hiện theo năm (theo hạn) và tin nhắn đã gửi", "Năm", {})
     table.add_column("Nhắc việc", justify="right")
     table.add_column("Đôn đốc", justify="right")

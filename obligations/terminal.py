@@ -93,7 +93,10 @@ def _database_problem(exc: BaseException) -> str | None:
     from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
     from obligations.config.settings import get_settings
+    from obligations.models.db import MissingDatabase
 
+    if isinstance(exc, MissingDatabase):
+        return str(exc)
     if not isinstance(exc, DBAPIError):
         return None
     detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""

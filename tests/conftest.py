@@ -14,6 +14,7 @@ import mailbox
 import os
 import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from email import policy
@@ -30,6 +31,8 @@ from sqlmodel import SQLModel
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# No test writes to the user's data directory: whatever a test does not point elsewhere lands here.
+os.environ["OBLIGATIONS_HOME"] = tempfile.mkdtemp(prefix="obligations-test-home-")
 
 from obligations.config.settings import Settings  # noqa: E402
 from obligations.flows.runtime import Runtime  # noqa: E402

@@ -195,6 +195,7 @@ def test_a_database_without_tables_says_to_upgrade(tmp_path):
 
 
 def test_debug_shows_the_traceback(tmp_path):
+    (tmp_path / "empty.db").touch()
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = runner.invoke(app, ["--debug", "--database-url", url, "status"])
     assert result.exit_code == 1 and result.exception is not None

@@ -184,11 +184,9 @@ def test_rate_limiter_spaces_sends_after_a_burst():
 
 
 def test_only_an_install_with_no_channel_at_all_writes_everything_to_the_maildir():
-    from obligations.config.settings import EMBEDDED_MAILDIR
-
     channels = ("email", "zalo", "zns")
-    embedded = Settings(_env_file=None)
-    assert [embedded.channel_url(c) for c in channels] == [EMBEDDED_MAILDIR] * 3
+    embedded = Settings(_env_file=None, home="/srv/obligations")
+    assert [embedded.channel_url(c) for c in channels] == ["maildir:///srv/obligations/maildir"] * 3
     email_only = Settings(_env_file=None, email_url="mailtos://u:p@smtp.example.org", zalo_url="")
     assert [email_only.channel_url(c) for c in channels] == ["mailtos://u:p@smtp.example.org", None, None]
     with pytest.raises(ValueError, match="unknown channel"):
