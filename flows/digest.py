@@ -182,7 +182,7 @@ def _message(rt: Runtime, kind: NotificationKind, step: str, plan: Plan, contact
     if contact is None:
         return outbox_row(**common, status=NotificationStatus.DEAD, unreached_role="plan_manager",
                           last_error="no manager or focal point contact at the plan's manager agency")
-    channel = sendable_channel(rt.settings, contact)
+    channel = sendable_channel(rt.settings, contact, kind)
     if channel is None:
         return outbox_row(**common, status=NotificationStatus.DEAD, recipient_id=contact.id,
                           last_error=f"contact {contact.name} has no address on a configured channel "

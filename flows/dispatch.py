@@ -60,13 +60,13 @@ from obligations.models.outbox import (
 from obligations.models.queries import insert_ignoring_duplicates
 from obligations.models.tables import Notification
 from obligations.notifications.channels import (
-    configured,
     limiters_for,
     message_for,
-    not_configured_reason,
     pace,
     seed_zalo_tokens,
     sendable_channel,
+    unusable_reason,
+    usable,
 )
 from obligations.notifications.message_id import group_key
 from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
@@ -149,10 +149,11 @@ class Dispatcher:
                 going.append(note)
         jobs: list[Job] = []
         for group in self.groups(going, lookup):
-            if configured(self.rt.settings, group[0].channel):
+            channel, kind = group[0].channel, self.kind_of(group)
+            if usable(self.rt.settings, channel, kind):
                 jobs.append(self.compose(group, lookup))
             else:
-                refused = SendResult(False, Failure(Action.FALLBACK, not_configured_reason(group[0].channel)))
+                refused = SendResult(False, Failure(Action.FALLBACK, unusable_reason(self.rt.settings, channel, kind)))
                 settled.extend(self.after_send(group, refused, lookup, attempted=False))
         self.save(settled, claimed.lease_until)
         self.send_and_record(jobs, lookup, claimed.lease_until)
@@ -171,8 +172,8 @@ class Dispatcher:
             reason = "stale: the deadline passed before the reminder could be sent"
             return Result(note, NotificationStatus.SKIPPED, {"status": NotificationStatus.SKIPPED,
                                                              "last_error": reason})
-        # A channel that is not configured falls back at once, whatever the hour.
-        if configured(self.rt.settings, note.channel) and not calendar.is_office_time(self.as_of):
+        # A channel that cannot carry the message falls back at once, whatever the hour.
+        if usable(self.rt.settings, note.channel, note.kind) and not calendar.is_office_time(self.as_of):
             return Result(note, Verdict.HOLD, {"status": NotificationStatus.PENDING,
                                                "next_attempt_at": calendar.next_office_moment(self.as_of)})
         return None
@@ -189,6 +190,11 @@ class Dispatcher:
                 key = ("alone", note.id)
             together.setdefault(key, []).append(note)
         return [group[i:i + GROUP_MAX] for group in together.values() for i in range(0, len(group), GROUP_MAX)]
+
+    @staticmethod
+    def kind_of(group: list[Notification]) -> str:
+        """What the message for ``group`` is: a lone row's own kind, or the listing of a person's items."""
+        return group[0].kind if len(group) == 1 else BUNDLE
 
     def compose(self, group: list[Notification], lookup: Lookup) -> Job:
         """One message for ``group``: a lone row's own template, or the list of a person's items."""
@@ -208,7 +214,7 @@ class Dispatcher:
         message = message_for(
             self.rt.settings, first.channel, address(contact, first.channel), rendered, key=key,
             sent_at=local_moment(self.rt.calendar(plan.zone), self.as_of),
-            kind=first.kind if len(group) == 1 else BUNDLE, notification_id=first.id, replies=replies,
+            kind=self.kind_of(group), notification_id=first.id, replies=replies,
             context=contexts[0],
         )
         return group, message
@@ -277,7 +283,7 @@ class Dispatcher:
         contact = lookup.contacts[first.recipient_id]
         channels = reachable_channels(contact)
         after = channels[channels.index(first.channel) + 1:] if first.channel in channels else []
-        later = [channel for channel in after if configured(self.rt.settings, channel)]
+        later = [channel for channel in after if usable(self.rt.settings, channel, self.kind_of(group))]
         verdict = after_failure(failure, attempts=attempts, max_attempts=self.rt.settings.dispatch_max_attempts,
                                 has_next_channel=bool(later))
         change: dict[str, Any] = {"status": NotificationStatus.PENDING, "last_error": str(failure)}
@@ -323,7 +329,7 @@ class Dispatcher:
         for coordinator in lookup.coordinators(plan):
             if coordinator.id == contact.id:
                 continue
-            if (channel := sendable_channel(self.rt.settings, coordinator)) is not None:
+            if (channel := sendable_channel(self.rt.settings, coordinator, NotificationKind.UNDELIVERABLE)) is not None:
                 rows.append(
                     outbox_row(
                         kind=NotificationKind.UNDELIVERABLE, step=event_step(NotificationKind.UNDELIVERABLE, note.id),

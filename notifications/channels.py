@@ -34,13 +34,30 @@ def configured(settings: Settings, channel: str) -> bool:
     return settings.channel_url(channel) is not None
 
 
-def sendable_channel(settings: Settings, contact: Contact) -> str | None:
-    """The contact's most preferred channel that has their address and that the settings can send on."""
-    return next((c for c in reachable_channels(contact) if configured(settings, c)), None)
+def usable(settings: Settings, channel: str, kind: str | None) -> bool:
+    """Whether a message of ``kind`` can go on ``channel``: configured, and for ZNS, which sends only
+    templates Zalo approved, with a template for that kind (or one fixed in the channel's URL)."""
+    url = settings.channel_url(channel)
+    if url is None:
+        return False
+    if kind is None or not url.startswith("zns://") or "template=" in url:
+        return True
+    return bool(settings.zns_templates.get(kind))
+
+
+def sendable_channel(settings: Settings, contact: Contact, kind: str | None = None) -> str | None:
+    """The contact's most preferred channel that has their address and that can carry a message of ``kind``."""
+    return next((c for c in reachable_channels(contact) if usable(settings, c, kind)), None)
 
 
 def not_configured_reason(channel: str) -> str:
     return f"kênh {channel} chưa được cấu hình"
+
+
+def unusable_reason(settings: Settings, channel: str, kind: str) -> str:
+    if not configured(settings, channel):
+        return not_configured_reason(channel)
+    return f"kênh {channel} không có mẫu ZNS được duyệt cho loại tin {kind} (OBLIGATIONS_ZNS_TEMPLATES)"
 
 
 @lru_cache(maxsize=16)

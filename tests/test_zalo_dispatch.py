@@ -139,3 +139,18 @@ def test_zns_contacts_get_the_approved_template_with_its_parameters(sqlite_engin
     }
     escalation = by_phone["84912345670"]  # Nguyễn Văn An, the coordinator, for SNGV's task overdue since October
     assert escalation["template_id"] == "231876" and escalation["template_data"]["agency"] == "Sở Ngoại vụ"
+
+
+def test_a_kind_without_a_zns_template_goes_on_the_next_channel_without_a_request(sqlite_engine, zalo, smtp):
+    smtp.start()
+    build(sqlite_engine, channels=["zns", "email"])
+    rt = runtime(zalo, smtp, zns_url=f"zns://{APP_ID}:{quote(SECRET, safe='')}@oa", zns_api_url=zalo.base,
+                 zns_templates={"reminder": TEMPLATE})  # no template approved for escalations
+    sweep(sqlite_engine, rt, MORNING)
+    outcome = dispatch(sqlite_engine, rt, MORNING)
+    assert outcome["sent"] == 3 and outcome["fallback"] == 1 and "dead" not in outcome
+    assert {req["body"]["template_id"] for req in zalo.requests} == {TEMPLATE}  # the two reminders only
+    escalation = [r for r in rows(sqlite_engine) if r.kind == "escalation"]
+    assert {(r.channel, r.status, r.attempts) for r in escalation} == {("zns", "failed", 0), ("email", "sent", 1)}
+    assert "mẫu ZNS" in next(r.last_error for r in escalation if r.channel == "zns")
+    assert len(smtp.received) == 1
