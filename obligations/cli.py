@@ -17,6 +17,7 @@ from rich.table import Table
 from obligations import terminal
 from obligations.action_cli import add_action_commands
 from obligations.api_token_cli import add_api_token_commands
+from obligations.backup_cli import add_backup_commands
 from obligations.config.settings import CONFIG_DIR, get_settings, settings_in_force
 from obligations.flows import entry
 from obligations.plan_cli import plan_app
@@ -257,6 +258,7 @@ def overdue_table(late) -> Table:
 add_action_commands(app)
 add_web_commands(app)
 add_api_token_commands(app)
+add_backup_commands(app)
 
 
 def _replay_with_progress(start: date, end: date) -> dict:
