@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # Apprise URLs, one per channel; the recipient's address is added at send time. They hold
     # credentials, so they are secrets: only ever printed through apprise's privacy mode.
     # Production: mailtos://user:password@smtp.host?from=nhacviec@host&name=Sở Ngoại vụ,
-    # zalo://APP_ID:SECRET_KEY@oa?store=var/zalo-tokens.json, zns://APP_ID:SECRET_KEY@oa?store=...
+    # zalo://APP_ID:SECRET_KEY@oa, zns://APP_ID:SECRET_KEY@oa (their tokens are kept in the database).
     # A channel whose URL is unset is not configured: its messages go to the contact's next configured
     # channel, or die saying so. Only an install with no channel set at all (the embedded default)
     # writes every channel into ``embedded_maildir``, so the engine can be tried without a mail server.
@@ -59,10 +59,10 @@ class Settings(BaseSettings):
     zalo_api_url: str = "https://openapi.zalo.me"
     zns_api_url: str = "https://business.openapi.zalo.me"
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
-    # The first token pair of the OA; after that the token store keeps the rotated pair.
+    # The first token pair of the OA, put into the database only when it has none for the app; after
+    # that the database keeps the rotated pair, and `obligations zalo authorize` replaces it.
     zalo_access_token: SecretStr | None = None
     zalo_refresh_token: SecretStr | None = None
-    zalo_token_store: Path = Path("var/zalo-tokens.json")
     # ZNS sends only templates approved by Zalo: message kind -> template id.
     zns_templates: dict[str, str] = Field(default_factory=dict)
     # Where the web app is reached (https://nhacviec.example.gov.vn): messages link to it. With

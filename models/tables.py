@@ -252,6 +252,23 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = _time()
 
 
+class ZaloToken(SQLModel, table=True):
+    """The token pair of one Zalo app (its OA), shared by every worker on every machine.
+
+    The refresh token is single-use, so a refresh happens with this row locked and is saved on condition
+    that ``version`` is still the one read (``notifications.zalo_tokens.DbTokenStore``); every save adds 1.
+    """
+
+    __tablename__ = "zalo_token"
+    app_id: str = Field(sa_type=String(64), primary_key=True)
+    access_token: str = Field(sa_type=Text)
+    refresh_token: str = Field(sa_type=Text)
+    expires_at: datetime | None = _time()  # None: unknown (a pair given without its lifetime)
+    version: int = 1
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_by: str = Field(sa_type=String(200))
+
+
 class Notification(SQLModel, table=True):
     """The outbox. ``dedup_key`` (occurrence, step, recipient, channel) is unique, so a sweep run twice,
     or by two workers at once, writes each message once. Rows are built by ``models.outbox.outbox_row``;

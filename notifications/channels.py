@@ -19,7 +19,7 @@ from obligations.models.tables import Contact
 from obligations.notifications.message_id import message_id
 from obligations.notifications.render import Rendered
 from obligations.notifications.send import Message, RateLimiter, recipient_url
-from obligations.notifications.zalo_tokens import FileTokenStore, seed
+from obligations.notifications.zalo_tokens import DbTokenStore, configured_app_ids, seed
 
 CHANNELS = ("email", "zalo", "zns")
 ZALO_SCHEMES = ("zalo", "zns")
@@ -85,9 +85,13 @@ def zns_template_data(context: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _zalo_endpoints(settings: Settings, scheme: str, base: str) -> dict[str, str]:
-    """The API, OAuth and token store from settings, unless the channel's URL names them itself."""
+    """The API and OAuth from settings, unless the channel's URL names them itself.
+
+    The token store needs nothing: the plugins' ``store=db`` (their default) is the database of the
+    settings in force, the one the dispatcher works on.
+    """
     api = settings.zalo_api_url if scheme == "zalo" else settings.zns_api_url
-    defaults = (("api", api), ("oauth", settings.zalo_oauth_url), ("store", str(settings.zalo_token_store)))
+    defaults = (("api", api), ("oauth", settings.zalo_oauth_url))
     return {key: value for key, value in defaults if f"{key}=" not in base}
 
 
@@ -143,8 +147,13 @@ def pace(limiters: Mapping[str, RateLimiter], message: Message) -> None:
 
 
 def seed_zalo_tokens(settings: Settings) -> None:
-    """The OA's first token pair comes from settings; after that the store keeps the rotated pair."""
-    prefixes = tuple(f"{scheme}://" for scheme in ZALO_SCHEMES)
-    uses_zalo = any((settings.channel_url(channel) or "").startswith(prefixes) for channel in ("zalo", "zns"))
-    if uses_zalo and settings.zalo_access_token and settings.zalo_refresh_token:
-        seed(FileTokenStore(settings.zalo_token_store), settings.zalo_access_token, settings.zalo_refresh_token)
+    """The OA's first token pair may come from settings, into an absent row only; after that the
+    database keeps the rotated pair (and ``obligations zalo authorize`` replaces it).
+
+    One pair belongs to one app: with two apps configured it is not guessed which, and nothing is seeded.
+    """
+    if not (settings.zalo_access_token and settings.zalo_refresh_token):
+        return
+    apps = configured_app_ids(settings)
+    if len(apps) == 1:
+        seed(DbTokenStore(settings.database_url, apps[0]), settings.zalo_access_token, settings.zalo_refresh_token)

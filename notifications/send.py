@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import apprise
 from apprise import NotifyFormat
@@ -59,11 +59,58 @@ def recipient_url(base_url: str, address: str, params: dict[str, str] | None = N
 
 
 def private(url: str | None) -> str:
-    """The URL as safe to print: credentials and tokens masked by the plugin that owns it."""
+    """The URL as safe to print: credentials and tokens masked by the plugin that owns it.
+
+    A Zalo channel's URL (``zalo://APP_ID:SECRET@oa``, ``zns://APP_ID:SECRET@oa?template=...``) has
+    no recipient yet, so its plugin refuses it: it is masked here instead (:func:`private_zalo`).
+    """
     if url is None:
         return "chưa được cấu hình"
+    if url.partition("://")[0].lower() in PATH_ADDRESSED:
+        return private_zalo(url)
     server = apprise.Apprise.instantiate(url)
     return server.url(privacy=True) if server else "<invalid URL>"
+
+
+MASK = "****"
+# What a Zalo URL's query may show as it is: none of these is a credential. Template parameters
+# (``:name``) are shown too; api= and oauth= with any password masked; anything else is masked whole.
+ZALO_SHOWN_PARAMS = frozenset({"template", "mode", "channel", "store", "tracking", "to", "cto", "rto", "format",
+                               "overflow", "verify"})
+
+
+def _masked_location(parts) -> str:
+    host = parts.hostname or ""
+    try:
+        host += f":{parts.port}" if parts.port else ""
+    except ValueError:
+        host += ":" + MASK
+    if parts.username is None and parts.password is None:
+        return host
+    user = quote(unquote(parts.username or ""), safe="")
+    return f"{user}:{MASK}@{host}" if parts.password is not None else f"{user}@{host}"
+
+
+def private_zalo(url: str) -> str:
+    """A ``zalo://`` or ``zns://`` URL with its secret key (and any other secret) masked, never shown."""
+    try:
+        parts = urlsplit(url)
+        location = _masked_location(parts)
+    except ValueError:
+        return "<invalid URL>"
+    shown = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in ("api", "oauth"):
+            try:
+                inner = urlsplit(value)
+                value = f"{inner.scheme}://{_masked_location(inner)}{inner.path}"
+            except ValueError:
+                value = MASK
+        elif key not in ZALO_SHOWN_PARAMS and not key.startswith(":"):
+            value = MASK
+        shown.append(f"{quote(key, safe=':')}={quote(value, safe='/:*@')}")
+    query = f"?{'&'.join(shown)}" if shown else ""
+    return f"{parts.scheme}://{location}{parts.path}{query}"
 
 
 class _ThreadWarnings(logging.Handler):

@@ -4,16 +4,19 @@ A subclass says where it posts (``api_path``), what it posts (``payload``), how 
 written (``normalise_target``) and what Zalo's error codes mean for it (``token_errors``,
 ``error_actions``). This class does the rest:
 
-- reads the access token from the token store (``?store=PATH``; never from the URL);
-- refreshes it when the store knows it has expired, or when Zalo says it is invalid or expired —
-  at most once a send, under the store's lock, re-reading the store first (another worker may have
-  refreshed meanwhile), saving the new pair before using it — and retries the request once;
+- reads the access token from the app's row in the database (``notifications.zalo_tokens``; never
+  from the URL);
+- refreshes it when the row says it has expired, or when Zalo says it is invalid or expired — at
+  most once a send, with the row locked, re-reading it first (another worker, on this machine or
+  another, may have refreshed meanwhile), saving the new pair before using it — and retries the
+  request once;
 - turns Zalo's answer into ``self.failure`` (``None`` on success, else a ``Failure`` whose action
   tells the dispatcher to retry, fall back, wait or give up) and ``self.last_message_id``.
 
 ``store`` is also apprise's name for its persistent-storage switch (``?store=yes|no``); these
-plugins take it as the token file's path instead and leave apprise's persistent storage at its
-default. Logs carry ``self.url(privacy=True)`` only: never a token, the secret key or the full URL.
+plugins take it as the token store instead, ``?store=db`` (the default, and the only value): the
+database of the settings in force. apprise's persistent storage stays at its default. Logs carry
+``self.url(privacy=True)`` only: never a token, the secret key or the full URL.
 """
 
 from __future__ import annotations
@@ -32,11 +35,19 @@ from apprise.plugins.base import NotifyBase
 from apprise.url import PrivacyMode
 
 from obligations.notifications.outcome import Action, Failure
-from obligations.notifications.zalo_tokens import FileTokenStore, TokenPair, TokenStoreError
+from obligations.notifications.zalo_tokens import (
+    DB,
+    TokenPair,
+    TokenStoreError,
+    TokenStoreUnavailable,
+    store_for,
+    who,
+)
 
 OAUTH_URL = "https://oauth.zaloapp.com"
 REFRESH_PATH = "/v4/oa/access_token"
-REAUTHORISE = "re-authorise the Official Account and seed the token store with the new tokens"
+REAUTHORISE = ("re-authorise the Official Account, then run "
+               "`obligations zalo authorize --access-token ... --refresh-token ...`")
 
 
 @dataclass(frozen=True)
@@ -124,9 +135,10 @@ class ZaloBase(NotifyBase):
         if normalised is None:
             raise TypeError(f"{self.service_name}: invalid recipient {target!r}")
         self.target = normalised
-        if not token_store:
-            raise TypeError(f"{self.service_name}: the URL needs ?store=PATH (the token file)")
-        self.token_store = FileTokenStore(token_store)
+        try:
+            self.token_store = store_for(token_store, self.zalo_app_id)
+        except ValueError as exc:
+            raise TypeError(f"{self.service_name}: {exc}") from None
         self.api = _http_base(api, self.api_url)
         self.oauth = _http_base(oauth, OAUTH_URL)
         if self.api is None or self.oauth is None:
@@ -169,10 +181,13 @@ class ZaloBase(NotifyBase):
     def _deliver(self, payload: dict[str, Any]) -> Failure | None:
         try:
             pair = self.token_store.load()
+        except TokenStoreUnavailable as exc:
+            return Failure(Action.RETRY, f"{self.service_name}: {exc}")
         except TokenStoreError as exc:
             return Failure(Action.FALLBACK, f"{self.service_name}: {exc}; {REAUTHORISE}")
         if pair is None:
-            return Failure(Action.FALLBACK, f"{self.service_name}: no tokens in {self.token_store.path}; {REAUTHORISE}")
+            return Failure(Action.FALLBACK, f"{self.service_name}: no tokens for app {self.zalo_app_id} in the "
+                           f"database; {REAUTHORISE}")
         refreshed = False
         if pair.expired(self._now(), self.refresh_margin_seconds):
             pair, failure = self._refresh(pair)
@@ -245,37 +260,35 @@ class ZaloBase(NotifyBase):
 
     def _refresh(self, stale: TokenPair) -> tuple[TokenPair, None] | tuple[None, Failure]:
         """A working pair: another worker's fresh one, or one from OAuth saved before it is returned."""
+        fresh = None
         try:
-            with self.token_store.lock(timeout=self.lock_timeout_seconds):
-                current = self.token_store.load()
+            with self.token_store.locked(timeout=self.lock_timeout_seconds) as held:
+                current = held.pair
                 if current is None:
-                    return None, Failure(Action.FALLBACK, f"{self.service_name}: the token store "
-                                         f"{self.token_store.path} is empty; {REAUTHORISE}")
+                    return None, Failure(Action.FALLBACK, f"{self.service_name}: no tokens for app "
+                                         f"{self.zalo_app_id} in the database; {REAUTHORISE}")
                 if current.access_token != stale.access_token:
                     self.logger.debug("%s: another worker refreshed the token; using it", self.service_name)
                     return current, None
                 fresh, failure = self._request_tokens(current.refresh_token)
                 if failure is not None:
                     return None, failure
-                try:
-                    self.token_store.save(fresh)
-                except OSError as exc:
-                    # The old refresh token is spent and the new one is lost with this process.
-                    self.logger.error("%s: refreshed tokens could not be saved to %s (%s); %s", self.service_name,
-                                      self.token_store.path, exc.strerror or exc.__class__.__name__, REAUTHORISE)
-                    return None, Failure(Action.FALLBACK, f"{self.service_name}: refreshed tokens could not be saved "
-                                         f"to {self.token_store.path}; {REAUTHORISE}")
-                self.logger.info("%s: access token refreshed through %s", self.service_name, self.url(privacy=True))
-                return fresh, None
+                held.save(fresh, who("refresh"), self._now())
+            # Committed: only now may the new pair be used.
+            self.logger.info("%s: access token refreshed through %s", self.service_name, self.url(privacy=True))
+            return fresh, None
         except TimeoutError:
-            return None, Failure(Action.RETRY, f"{self.service_name}: the token store stayed locked by another worker")
+            return None, Failure(Action.RETRY, f"{self.service_name}: the token row stayed locked by another worker")
         except TokenStoreError as exc:
+            if fresh is not None:
+                # The old refresh token is spent and the new one is lost with this process.
+                self.logger.error("%s: refreshed tokens could not be saved (%s); %s", self.service_name, exc,
+                                  REAUTHORISE)
+                return None, Failure(Action.FALLBACK, f"{self.service_name}: refreshed tokens could not be saved "
+                                     f"({exc}); {REAUTHORISE}")
+            if isinstance(exc, TokenStoreUnavailable):
+                return None, Failure(Action.RETRY, f"{self.service_name}: {exc}")
             return None, Failure(Action.FALLBACK, f"{self.service_name}: {exc}; {REAUTHORISE}")
-        except OSError as exc:  # the lock file cannot be created or opened: a deployment problem
-            self.logger.error("%s: cannot lock the token store %s (%s)", self.service_name, self.token_store.path,
-                              exc.strerror or exc.__class__.__name__)
-            return None, Failure(Action.FALLBACK, f"{self.service_name}: cannot lock the token store "
-                                 f"{self.token_store.path} ({exc.strerror or exc.__class__.__name__})")
 
     def _request_tokens(self, refresh_token: str) -> tuple[TokenPair, None] | tuple[None, Failure]:
         try:
@@ -329,12 +342,12 @@ class ZaloBase(NotifyBase):
     # --- URL -----------------------------------------------------------------------------------
 
     def url(self, privacy=False, *args, **kwargs) -> str:
-        params = {"store": str(self.token_store.path), "api": self.api, "oauth": self.oauth}
+        params = {"store": DB, "api": self.api, "oauth": self.oauth}
         params.update(self.extra_url_params())
         if self.channel:
             params["channel"] = self.channel
         params.update(self.url_parameters(*args, privacy=privacy, **kwargs))
-        params["store"] = str(self.token_store.path)  # ours, not apprise's persistent-storage switch
+        params["store"] = DB  # ours, not apprise's persistent-storage switch
         return "{schema}://{app}:{secret}@{host}/{target}?{query}".format(
             schema=self.protocol,
             app=self.quote(self.zalo_app_id, safe=""),
@@ -367,12 +380,13 @@ class ZaloBase(NotifyBase):
             cls.logger.warning("%s: %r is not a valid recipient", cls.service_name, candidates[0])
             return None
         results["target"] = target
-        # ?store= is the token file here, not apprise's persistent-storage switch.
+        # ?store= is the token store here, not apprise's persistent-storage switch.
         results.pop("store", None)
-        if not qsd.get("store"):
-            cls.logger.warning("%s: the URL needs ?store=PATH (the token file)", cls.service_name)
+        results["token_store"] = qsd.get("store") or DB
+        if results["token_store"].strip().lower() != DB:
+            cls.logger.warning("%s: store= takes only 'db' (the tokens are kept in the database; "
+                               "`obligations zalo authorize` puts them there)", cls.service_name)
             return None
-        results["token_store"] = qsd["store"]
         for key in ("api", "oauth"):
             if qsd.get(key):
                 results[key] = qsd[key]

@@ -1,16 +1,18 @@
 """``zalo://`` — a Zalo Official Account customer-service message to a follower's user id.
 
-URL (the whole configuration; the tokens live in the token file, never in the URL)::
+URL (the whole configuration; the tokens live in the database, never in the URL)::
 
-    zalo://APP_ID:SECRET_KEY@oa/USER_ID?store=PATH&api=https://openapi.zalo.me&oauth=https://oauth.zaloapp.com
+    zalo://APP_ID:SECRET_KEY@oa/USER_ID?api=https://openapi.zalo.me&oauth=https://oauth.zaloapp.com
 
 - ``APP_ID:SECRET_KEY``: the Zalo app that owns the OA (the secret key signs token refreshes);
   quote the secret if it holds ``/ @ : ? # %``.
 - ``oa``: a label (any host name); the endpoints come from ``api=`` and ``oauth=``.
 - ``USER_ID``: the follower's user id (digits); or leave the path empty and pass ``?to=USER_ID``, as
   the dispatcher does when it adds the recipient to the channel's URL.
-- ``store=PATH``: the token file (``notifications.zalo_tokens.FileTokenStore``), seeded from
-  settings with ``notifications.zalo_tokens.seed``. Required.
+- ``store=db``: the token store, the ``zalo_token`` row of this app in the database of the settings
+  in force (``notifications.zalo_tokens.DbTokenStore``); the default, and the only value. Operators
+  put a pair there with ``obligations zalo authorize``; the first may come from settings
+  (``notifications.zalo_tokens.seed``).
 - ``api=``, ``oauth=``: the OA API and OAuth bases; default the real Zalo hosts, so a proxy or a
   test server can stand in. Optional ``channel=`` is kept for the dispatcher and not sent.
 

@@ -1,8 +1,8 @@
 """``zns://`` — a Zalo Notification Service (ZNS) template message to a phone number.
 
-URL (the whole configuration; the tokens live in the token file, never in the URL)::
+URL (the whole configuration; the tokens live in the database, never in the URL)::
 
-    zns://APP_ID:SECRET_KEY@oa/PHONE?template=TEMPLATE_ID&store=PATH&:name=Nguyễn%20An&:due=15/12/2026
+    zns://APP_ID:SECRET_KEY@oa/PHONE?template=TEMPLATE_ID&:name=Nguyễn%20An&:due=15/12/2026
         &api=https://business.openapi.zalo.me&oauth=https://oauth.zaloapp.com[&tracking=ID][&mode=development]
 
 - ``APP_ID:SECRET_KEY``, ``oa``, ``store=``, ``api=``, ``oauth=``, ``channel=``: as for ``zalo://``.
@@ -64,6 +64,8 @@ class NotifyZNS(ZaloBase):
         -108: (Action.DEAD, "the phone number is invalid"),
         -109: (Action.DEAD, "the template id is invalid"),
         -111: (Action.DEAD, "the template data is invalid"),
+        # A parameter (the template data, most often) that Zalo refuses: sent again, refused again.
+        -201: (Action.DEAD, "the template data or another parameter is invalid"),
         -144: (Action.LATER, "the daily ZNS quota is used up"),
         -32: (Action.RETRY, "rate limit reached"),
         -133: (Action.HOLD, "no sending at night"),

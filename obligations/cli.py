@@ -35,6 +35,7 @@ from obligations.terminal import (
     parse_day,
 )
 from obligations.web_cli import add_web_commands
+from obligations.zalo_cli import add_zalo_commands
 
 app = typer.Typer(
     help="Theo dõi nhiệm vụ của kế hoạch: nhắc việc và đôn đốc theo hạn. "
@@ -119,20 +120,18 @@ def dispatch(as_of: AsOf = None, direct: Direct = False) -> None:
 
 
 @app.command()
-def channels() -> None:
-    """Show the configured channels (apprise URLs with their secrets masked) and the Zalo token store."""
+def channels(as_of: AsOf = None) -> None:
+    """Show the configured channels (apprise URLs with their secrets masked) and each Zalo app's tokens."""
     from obligations.notifications.send import private
-    from obligations.notifications.zalo_tokens import FileTokenStore, TokenStoreError
+    from obligations.zalo_cli import token_lines
 
+    moment = parse_as_of(as_of)
     settings = get_settings()
     for channel in ("email", "zalo", "zns"):
-        out.print(f"{channel}: {private(settings.channel_url(channel))}", soft_wrap=True, highlight=False)
-    try:
-        pair = FileTokenStore(settings.zalo_token_store).load()
-    except TokenStoreError as exc:
-        raise fail(f"kho token Zalo hỏng: {exc}") from None
-    state = "chưa có token" if pair is None else f"có token (hết hạn: {pair.expires_at or 'chưa rõ'})"
-    out.print(f"Kho token Zalo {settings.zalo_token_store}: {state}", soft_wrap=True, highlight=False)
+        out.print(f"{channel}: {private(settings.channel_url(channel))}", soft_wrap=True, highlight=False,
+                  markup=False)
+    for line in token_lines(settings, moment):
+        out.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
 @app.command()
@@ -259,6 +258,7 @@ add_action_commands(app)
 add_web_commands(app)
 add_api_token_commands(app)
 add_backup_commands(app)
+add_zalo_commands(app)
 
 
 def _replay_with_progress(start: date, end: date) -> dict:

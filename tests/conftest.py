@@ -34,11 +34,12 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # No test writes to the user's data directory: whatever a test does not point elsewhere lands here.
 os.environ["OBLIGATIONS_HOME"] = tempfile.mkdtemp(prefix="obligations-test-home-")
 
-from obligations.config.settings import Settings  # noqa: E402
+from obligations.config.settings import Settings, get_settings, settings_in_force  # noqa: E402
 from obligations.flows.runtime import Runtime  # noqa: E402
 from obligations.models.db import create_db_engine, upgrade  # noqa: E402
-from obligations.notifications.zalo_tokens import FileTokenStore  # noqa: E402
+from obligations.notifications.zalo_tokens import DbTokenStore, dispose_engines  # noqa: E402
 from tests.smtp import PASSWORD, LoopbackSMTP  # noqa: E402
+from tests.zalo_fake import APP_ID as ZALO_APP_ID  # noqa: E402
 from tests.zalo_fake import FakeZalo, KeepUnderscoreHeaders  # noqa: E402
 
 PG_URL = os.environ.get("OBLIGATIONS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -189,8 +190,10 @@ def smtp() -> Iterator[LoopbackSMTP]:
 
 
 @pytest.fixture
-def zalo_store(tmp_path) -> FileTokenStore:
-    return FileTokenStore(tmp_path / "tokens" / "zalo-tokens.json")
+def zalo_store(sqlite_url) -> Iterator[DbTokenStore]:
+    """The stand-in app's token row, in the test's SQLite database (the ``sqlite_url`` fixture's)."""
+    yield DbTokenStore(sqlite_url, ZALO_APP_ID)
+    dispose_engines()
 
 
 @pytest.fixture
@@ -200,7 +203,9 @@ def zalo(httpserver, zalo_store, caplog, capsys) -> Iterator[FakeZalo]:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="apprise")
     fake = FakeZalo(httpserver, zalo_store)
-    yield fake
+    # The plugins' store=db is the database of the settings in force: the token row's.
+    with settings_in_force(get_settings().model_copy(update={"database_url": zalo_store.url})):
+        yield fake
     httpserver.check_assertions()
     assert fake.violations == []
     assert len(fake.refresh_used) == len(set(fake.refresh_used)), "a refresh token was used twice"

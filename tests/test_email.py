@@ -119,7 +119,6 @@ def test_channels_command_masks_secrets(monkeypatch, tmp_path):
 
     monkeypatch.setenv("OBLIGATIONS_EMAIL_URL", "mailtos://nhacviec:Very-S3cret@smtp.example.org?from=a@example.org")
     monkeypatch.setenv("OBLIGATIONS_ZALO_URL", "zalo://123456:Zalo-App-S3cret@oa")
-    monkeypatch.setenv("OBLIGATIONS_ZALO_TOKEN_STORE", str(tmp_path / "tokens.json"))
     with settings_in_force(Settings()):  # read from the environment just set
         result = CliRunner().invoke(app, ["channels"])
     assert result.exit_code == 0, result.output

@@ -11,7 +11,6 @@ secret key.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,10 +20,11 @@ import apprise
 import pytest
 
 from obligations import notifications
+from obligations.models.tables import ZaloToken
 from obligations.notifications.outcome import Action
 from obligations.notifications.zalo_base import compose, fit
 from obligations.notifications.zalo_oa import NotifyZaloOA
-from obligations.notifications.zalo_tokens import FileTokenStore, TokenPair
+from obligations.notifications.zalo_tokens import DbTokenStore, TokenPair
 from obligations.notifications.zns import NotifyZNS, normalise_phone
 from tests.zalo_fake import (
     APP_ID,
@@ -37,8 +37,8 @@ from tests.zalo_fake import (
 
 
 @pytest.fixture
-def store(zalo_store) -> FileTokenStore:
-    """The token file the ``zalo`` fixture's stand-in API was seeded into (tests/conftest.py)."""
+def store(zalo_store) -> DbTokenStore:
+    """The token row the ``zalo`` fixture's stand-in API was seeded into (tests/conftest.py)."""
     return zalo_store
 
 
@@ -76,25 +76,27 @@ def test_url_parsing(zalo, store):
     oa = apprise.Apprise.instantiate(zalo.oa_url())
     assert (oa.zalo_app_id, oa.secret_key, oa.target, oa.api, oa.oauth) == (APP_ID, SECRET, USER_ID, zalo.base,
                                                                           zalo.base)
-    assert oa.token_store.path == store.path
+    # store=db (the default): the database of the settings in force, which the zalo fixture chose.
+    assert (oa.token_store.app_id, oa.token_store.url) == (APP_ID, store.url)
+    assert "store=db" in oa.url() and apprise.Apprise.instantiate(zalo.oa_url(store="db")) is not None
     # The dispatcher adds the recipient as ?to= to the channel's URL.
     assert apprise.Apprise.instantiate(zalo.oa_url("", to=USER_ID, channel="zalo")).target == USER_ID
     # Defaults are the real Zalo hosts.
-    bare = apprise.Apprise.instantiate(f"zalo://{APP_ID}:abc@oa/{USER_ID}?store=t.json")
+    bare = apprise.Apprise.instantiate(f"zalo://{APP_ID}:abc@oa/{USER_ID}")
     assert (bare.api, bare.oauth) == ("https://openapi.zalo.me", "https://oauth.zaloapp.com")
-    assert apprise.Apprise.instantiate(f"zns://{APP_ID}:abc@oa/{PHONE}?store=t.json&template=1").api == (
+    assert apprise.Apprise.instantiate(f"zns://{APP_ID}:abc@oa/{PHONE}?template=1").api == (
         "https://business.openapi.zalo.me")
     refused = [
-        f"zalo://{APP_ID}:abc@oa/{USER_ID}",  # no token store
-        f"zalo://{APP_ID}:abc@oa/12ab?store=t.json",  # not a user id
-        f"zalo://{APP_ID}:abc@oa/1/2?store=t.json",  # two recipients
-        f"zalo://{APP_ID}:abc@oa?store=t.json",  # none
-        f"zalo://{APP_ID}@oa/{USER_ID}?store=t.json",  # no secret key
-        f"zalo://{APP_ID}:abc@oa/{USER_ID}?store=t.json&api=ftp://x",
-        f"zns://{APP_ID}:abc@oa/{PHONE}?store=t.json",  # no template
-        f"zns://{APP_ID}:abc@oa/{PHONE}?store=t.json&template=1&tracking={'x' * 49}",
-        f"zns://{APP_ID}:abc@oa/{PHONE}?store=t.json&template=1&mode=staging",
-        f"zns://{APP_ID}:abc@oa/12345?store=t.json&template=1",
+        f"zalo://{APP_ID}:abc@oa/{USER_ID}?store=t.json",  # a token file: the tokens are in the database
+        f"zalo://{APP_ID}:abc@oa/12ab",  # not a user id
+        f"zalo://{APP_ID}:abc@oa/1/2",  # two recipients
+        f"zalo://{APP_ID}:abc@oa",  # none
+        f"zalo://{APP_ID}@oa/{USER_ID}",  # no secret key
+        f"zalo://{APP_ID}:abc@oa/{USER_ID}?api=ftp://x",
+        f"zns://{APP_ID}:abc@oa/{PHONE}",  # no template
+        f"zns://{APP_ID}:abc@oa/{PHONE}?template=1&tracking={'x' * 49}",
+        f"zns://{APP_ID}:abc@oa/{PHONE}?template=1&mode=staging",
+        f"zns://{APP_ID}:abc@oa/12345?template=1",
     ]
     for url in refused:
         assert apprise.Apprise.instantiate(url) is None, url
@@ -111,7 +113,7 @@ def test_phone_normalisation(raw):
                                  "84214372608", "0914372608x", "00914372608"])
 def test_phone_refused(raw):
     assert normalise_phone(raw) is None
-    assert apprise.Apprise.instantiate(f"zns://{APP_ID}:abc@oa?to={quote(raw)}&store=t.json&template=1") is None
+    assert apprise.Apprise.instantiate(f"zns://{APP_ID}:abc@oa?to={quote(raw)}&template=1") is None
 
 
 # --- OA messages -------------------------------------------------------------------------------
@@ -180,7 +182,7 @@ def test_expired_token_is_refreshed_once_then_the_request_retried(zalo, store, k
 
 
 def test_token_known_to_be_expired_is_refreshed_before_sending(zalo, store):
-    store.save(TokenPair(zalo._access(0), zalo._refresh(0), datetime.now(UTC) - timedelta(minutes=1)))
+    store.replace(TokenPair(zalo._access(0), zalo._refresh(0), datetime.now(UTC) - timedelta(minutes=1)), "test")
     ok, _ = send(zalo.oa_url())
     assert ok
     assert [r["token"] for r in zalo.requests] == [zalo._access(1)]
@@ -205,6 +207,7 @@ def test_refused_refresh_falls_back_and_asks_to_reauthorise(zalo, store, caplog)
     assert not ok
     assert plugin.failure.action is Action.FALLBACK and plugin.failure.code == -14014
     assert "re-authorise" in plugin.failure.message and "Refresh token is expired" in plugin.failure.message
+    assert "`obligations zalo authorize --access-token ... --refresh-token ...`" in plugin.failure.message
     assert len(zalo.requests) == 1  # not retried without a token
     assert store.load().refresh_token == zalo._refresh(0)  # store untouched
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR and "re-authorise" in r.getMessage()]
@@ -247,6 +250,7 @@ ZNS_ERRORS = [
     (-108, "Phone number is invalid", Action.DEAD),
     (-109, "Template ID is invalid", Action.DEAD),
     (-111, "Template data is invalid", Action.DEAD),
+    (-201, "Parameters are invalid", Action.DEAD),
     (-144, "Out of daily quota", Action.LATER),
     (-133, "Sending at night is not allowed", Action.HOLD),
     (-32, "Exceeded request limit", Action.RETRY),
@@ -291,7 +295,8 @@ def test_timeout_and_connection_errors_are_retried(zalo):
 
 
 def test_empty_token_store_falls_back(zalo, store):
-    os.unlink(store.path)
+    with store.engine.begin() as connection:
+        connection.execute(ZaloToken.__table__.delete())
     ok, plugin = send(zalo.oa_url())
     assert not ok and plugin.failure.action is Action.FALLBACK and "re-authorise" in plugin.failure.message
     assert zalo.requests == []

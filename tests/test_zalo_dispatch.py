@@ -27,7 +27,6 @@ def runtime(zalo: FakeZalo, smtp: LoopbackSMTP, **overrides) -> Runtime:
             zalo_url=f"zalo://{APP_ID}:{quote(SECRET, safe='')}@oa",
             zalo_api_url=zalo.base,
             zalo_oauth_url=zalo.base,
-            zalo_token_store=zalo.store.path,
             dispatch_max_attempts=2,
             retry_base_seconds=60,
             **overrides,

@@ -17,7 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 from werkzeug.serving import WSGIRequestHandler
 
-from obligations.notifications.zalo_tokens import FileTokenStore, TokenPair
+from obligations.notifications.zalo_tokens import DbTokenStore, TokenPair
 
 APP_ID = "2748371956125409813"
 SECRET = "Zq8s3cr3t/K+y@odd:Xw"
@@ -53,7 +53,7 @@ class FakeZalo:
 
     TOKEN_ERROR = {"oa": -216, "zns": -124}
 
-    def __init__(self, server: HTTPServer, store: FileTokenStore) -> None:
+    def __init__(self, server: HTTPServer, store: DbTokenStore) -> None:
         self.server = server
         self.base = server.url_for("/").rstrip("/")
         self.store = store
@@ -75,7 +75,7 @@ class FakeZalo:
         server.expect_request(OA_PATH).respond_with_handler(lambda r: self._message("oa", r))
         server.expect_request(ZNS_PATH).respond_with_handler(lambda r: self._message("zns", r))
         server.expect_request(OAUTH_PATH).respond_with_handler(self._oauth)
-        store.save(TokenPair(self._access(0), self._refresh(0), None))
+        store.replace(TokenPair(self._access(0), self._refresh(0), None), "authorize:test")
 
     @staticmethod
     def _access(n: int) -> str:
@@ -101,7 +101,8 @@ class FakeZalo:
         return self._url("zns", f"/{quote(target, safe='')}" if target else "", params)
 
     def _url(self, scheme: str, path: str, params: dict[str, str]) -> str:
-        query = {"store": str(self.store.path), "api": self.base, "oauth": self.base, **params}
+        # No store=: the plugins' default, the database of the settings in force (the token row's).
+        query = {"api": self.base, "oauth": self.base, **params}
         encoded = "&".join(f"{k}={quote(v, safe='/:')}" for k, v in query.items())
         return f"{scheme}://{APP_ID}:{quote(SECRET, safe='')}@oa{path}?{encoded}"
 
