@@ -131,6 +131,8 @@ class Dispatcher:
         self.engine, self.rt, self.as_of, self.sender, self.limiters = engine, rt, as_of, sender, limiters
         self.clock = clock
         self.outcome: Counter = Counter()
+        # The rows that went dead in this run: (notification id, recipient's name, channel, reason).
+        self.dead: list[tuple[int, str, str, str]] = []
 
     def run(self, claimed: Claim) -> None:
         """Prepare the claimed rows, write those settled without a send, then send and record the rest."""
@@ -301,6 +303,7 @@ class Dispatcher:
             new_rows = [fallback_row(note, later[0], self.as_of)] if verdict is Verdict.FALLBACK else []
             results.append(Result(note, verdict, values, new_rows))
         if verdict is Verdict.DEAD:
+            self.dead.extend((note.id, contact.name, note.channel, str(failure)) for note in group)
             results[0].new_rows.extend(self._tell_coordinator(group, lookup, channels, failure))
         return results
 
@@ -343,11 +346,12 @@ class Dispatcher:
 
 
 def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = send_with_apprise,
-             clock: RunClock | None = None) -> Counter:
+             clock: RunClock | None = None, dead: list | None = None) -> Counter:
     """Claim, send and record until nothing is due ``as_of``; returns counts by outcome.
 
     Rows written meanwhile (fallbacks, notices) that are due at once go out in the same run; retried
-    and held rows move later than ``as_of``, so the run ends.
+    and held rows move later than ``as_of``, so the run ends. ``dead``, when given, receives the rows
+    that went dead in this run: (notification id, recipient's name, channel, reason).
     """
     require_aware(as_of)
     seed_zalo_tokens(rt.settings)
@@ -356,4 +360,6 @@ def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = s
     size = claim_size(rt.settings)
     while claimed := claim(engine, as_of, dispatcher.clock.now(), lease, size):
         dispatcher.run(claimed)
+    if dead is not None:
+        dead.extend(dispatcher.dead)
     return dispatcher.outcome

@@ -313,18 +313,20 @@ def status_report(as_of: datetime, *, agency: str | None = None, plan: str | Non
 # ------------------------------------------------------------------------------ the scheduled work
 
 
-def run_sweep(as_of: datetime) -> dict:
+def run_sweep(as_of: datetime, plans: list[str] | None = None) -> dict:
+    """The sweep of the plans whose codes are ``plans`` (a partition), or of every plan."""
     from obligations.flows.sweep import sweep
 
     with opened() as (engine, rt):
-        return sweep(engine, rt, as_of).as_dict()
+        return sweep(engine, rt, as_of, plans=plans).as_dict()
 
 
-def run_dispatch(as_of: datetime) -> dict:
+def run_dispatch(as_of: datetime, dead: list | None = None) -> dict:
+    """The dispatch; ``dead``, when given, receives the rows that went dead in this run (see flows.dispatch)."""
     from obligations.flows.dispatch import dispatch
 
     with opened() as (engine, rt):
-        return dict(dispatch(engine, rt, as_of))
+        return dict(dispatch(engine, rt, as_of, dead=dead))
 
 
 def run_digest(as_of: datetime) -> int:

@@ -20,7 +20,7 @@ from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.db import session_scope
 from obligations.models.outbox import NotificationStatus, outbox_row
-from obligations.models.queries import due_occurrences, group_members, insert_ignoring_duplicates
+from obligations.models.queries import due_occurrences, group_members, insert_ignoring_duplicates, lock_for_work
 from obligations.models.tables import Blocker, Notification, Obligation, Occurrence, Plan
 from obligations.rules.calendar import require_aware
 from obligations.rules.ladder import CatchUp, Pause, PolicyError, Step, catch_up, chain_end, reminder_window_opens
@@ -72,14 +72,37 @@ def schedule_of(obligation: Obligation) -> Schedule:
     )
 
 
-def materialise(session: Session, rt: Runtime, as_of: datetime) -> int:
-    """Create the occurrences whose deadline enters the horizon; returns how many were new."""
-    horizon = timedelta(days=rt.settings.horizon_days)
-    obligations = list(
-        session.scalars(
-            select(Obligation).where(Obligation.active, Obligation.next_expand_at <= as_of).order_by(Obligation.id)
-        )
+def plan_ids(session: Session, codes: list[str] | None) -> set[int] | None:
+    """The ids of the plans ``codes`` names (None: every plan); a code that names no plan is an error,
+    so that a partition with a typo fails its runs rather than sweep nothing, unseen."""
+    if codes is None:
+        return None
+    found = dict(session.execute(select(Plan.code, Plan.id).where(Plan.code.in_(codes))).all())
+    if missing := sorted(set(codes) - set(found)):
+        raise ValueError(f"không có kế hoạch nào mang mã: {', '.join(missing)}")
+    return set(found.values())
+
+
+def _due_of_plans(session: Session, as_of: datetime, limit: int, plans: set[int]) -> list[Occurrence]:
+    """``models.queries.due_occurrences`` kept to the obligations of ``plans`` (a partition's sweep)."""
+    of_plans = select(Obligation.id).where(Obligation.plan_id.in_(plans))
+    statement = (
+        select(Occurrence)
+        .where(Occurrence.next_action_at <= as_of, Occurrence.obligation_id.in_(of_plans))
+        .order_by(Occurrence.next_action_at, Occurrence.id)
+        .limit(limit)
     )
+    return list(session.scalars(lock_for_work(statement, session)))
+
+
+def materialise(session: Session, rt: Runtime, as_of: datetime, *, within: set[int] | None = None) -> int:
+    """Create the occurrences whose deadline enters the horizon (of the obligations of the plans whose ids
+    are ``within``, None: all); returns how many were new."""
+    horizon = timedelta(days=rt.settings.horizon_days)
+    due = select(Obligation).where(Obligation.active, Obligation.next_expand_at <= as_of).order_by(Obligation.id)
+    if within is not None:
+        due = due.where(Obligation.plan_id.in_(within))
+    obligations = list(session.scalars(due))
     if not obligations:
         return 0
     plans = rt.plans(session, {o.plan_id for o in obligations})
@@ -163,10 +186,15 @@ def _ladder_now(session: Session, rt: Runtime, occurrence: Occurrence, obligatio
     return due, window
 
 
-def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000) -> SweepStats:
-    """Act on up to ``limit`` due occurrences: statuses, the ladder step due now, the next action time."""
+def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000,
+            within: set[int] | None = None) -> SweepStats:
+    """Act on up to ``limit`` due occurrences (of the plans whose ids are ``within``, None: all): statuses,
+    the ladder step due now, the next action time."""
     stats = SweepStats()
-    occurrences = due_occurrences(session, as_of, limit)
+    if within is None:
+        occurrences = due_occurrences(session, as_of, limit)
+    else:
+        occurrences = _due_of_plans(session, as_of, limit, within)
     if not occurrences:
         return stats
     obligations = {
@@ -216,15 +244,20 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
     return stats
 
 
-def sweep(engine: Engine, rt: Runtime, as_of: datetime, *, batch: int = 1000) -> SweepStats:
-    """Materialise, then advance due occurrences batch by batch, each batch its own transaction."""
+def sweep(engine: Engine, rt: Runtime, as_of: datetime, *, batch: int = 1000,
+          plans: list[str] | None = None) -> SweepStats:
+    """Materialise, then advance due occurrences batch by batch, each batch its own transaction.
+
+    ``plans``: the codes of the plans to sweep (a partition), None for every plan.
+    """
     require_aware(as_of)
     stats = SweepStats()
     with session_scope(engine) as session:
-        stats.occurrences_created = materialise(session, rt, as_of)
+        ids = plan_ids(session, plans)
+        stats.occurrences_created = materialise(session, rt, as_of, within=ids)
     while True:
         with session_scope(engine) as session:
-            done = advance(session, rt, as_of, limit=batch)
+            done = advance(session, rt, as_of, limit=batch, within=ids)
         stats.add(done)
         if done.occurrences_processed < batch:
             return stats

@@ -17,6 +17,7 @@ from obligations.config.settings import Settings
 from obligations.models.contacts import reachable_channels
 from obligations.models.tables import Contact
 from obligations.notifications.message_id import message_id
+from obligations.notifications.pacing import SharedRateLimit, server_configured
 from obligations.notifications.render import Rendered
 from obligations.notifications.send import Message, RateLimiter, recipient_url
 from obligations.notifications.zalo_tokens import DbTokenStore, configured_app_ids, seed
@@ -131,16 +132,20 @@ def message_for(settings: Settings, channel: str, address: str, rendered: Render
 _limiters: dict[tuple[str, int], RateLimiter] = {}
 
 
-def limiters_for(settings: Settings) -> dict[str, RateLimiter]:
-    """One bucket per channel and rate for the whole process, so consecutive batches share it."""
-    result = {}
+def limiters_for(settings: Settings) -> dict[str, RateLimiter | SharedRateLimit]:
+    """Each channel's pace for one dispatch: the rate shared by every worker through the Prefect server
+    when one is configured (notifications/pacing.py), else one bucket per channel and rate for the whole
+    process, so consecutive batches share it."""
+    shared = server_configured()
+    result: dict[str, RateLimiter | SharedRateLimit] = {}
     for channel in CHANNELS:
         rate = settings.rate_limits.get(channel, DEFAULT_RATE)
-        result[channel] = _limiters.setdefault((channel, rate), RateLimiter(rate))
+        local = _limiters.setdefault((channel, rate), RateLimiter(rate))
+        result[channel] = SharedRateLimit(channel, rate, local) if shared else local
     return result
 
 
-def pace(limiters: Mapping[str, RateLimiter], message: Message) -> None:
+def pace(limiters: Mapping[str, RateLimiter | SharedRateLimit], message: Message) -> None:
     """Wait for the channel's rate limit; a local maildir write has no provider limit."""
     if not message.url.startswith("maildir://"):
         limiters[message.channel].acquire()

@@ -358,15 +358,29 @@ def _print_inbox(result) -> None:
 def serve(
     cron: Annotated[str, typer.Option(help="When to sweep and dispatch (cron, local time).")] = "*/30 7-17 * * 1-6",
     digest_cron: Annotated[str, typer.Option("--digest-cron", help="When to send the weekly digest.")] = "0 8 * * 1",
+    partition: Annotated[list[str] | None, typer.Option(
+        "--partition", help="Plan codes, comma-separated, swept by a deployment of their own; repeat for "
+        "several partitions (default: one sweep of every plan).")] = None,
 ) -> None:
-    """Run the sweep-and-dispatch and digest flows on schedules (Prefect serve); stop with Ctrl+C."""
+    """Run the sweep-and-dispatch and digest flows on schedules (Prefect serve); stop with Ctrl+C.
+
+    Uses the Prefect server of PREFECT_API_URL, else starts one on 127.0.0.1:4200 (its database in
+    PREFECT_HOME) for as long as it runs. Several machines: the workers of a work pool (prefect.yaml)."""
     from prefect import serve as prefect_serve
     from prefect.schedules import Cron
 
-    from obligations.flows.jobs import deployments
+    from obligations.flows.jobs import ServerUnavailable, deployments, prefect_api
 
+    partitions = [[code.strip() for code in p.split(",") if code.strip()] for p in partition or []]
+    if any(not codes for codes in partitions):
+        raise fail("--partition cần ít nhất một mã kế hoạch.")
     zone = get_settings().zone
-    prefect_serve(*deployments(Cron(cron, timezone=zone), Cron(digest_cron, timezone=zone)))
+    served = deployments(Cron(cron, timezone=zone), Cron(digest_cron, timezone=zone), partitions=partitions or None)
+    try:
+        with prefect_api():
+            prefect_serve(*served)
+    except ServerUnavailable as exc:
+        raise fail(str(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

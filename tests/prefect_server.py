@@ -1,0 +1,128 @@
+"""A real Prefect server, its work pool and its workers, each in a subprocess of its own.
+
+The in-process API of ``prefect_test_harness`` is one process; what several workers share (a work pool,
+a global concurrency limit) needs a server the way production runs it: ``prefect server start`` on
+loopback, its database (SQLite) in a PREFECT_HOME of the test's own. Every process started here is in
+a process group of its own, ended by its id when the test is done.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.smtp import free_port
+
+BIN = Path(sys.executable).parent
+STARTUP_SECONDS = 90  # a loaded two-core machine; a quiet one answers in about ten
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """This process's environment without its Prefect settings (a harness may have set some), plus ``extra``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    env.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env.update(extra)
+    return env
+
+
+class PrefectServer:
+    """``prefect server start`` on 127.0.0.1 and a free port, with its database under ``home``."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.processes: list[tuple[subprocess.Popen, Path]] = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a process that talks to this server (a worker, a dispatch)."""
+        return clean_environment(PREFECT_HOME=str(self.home), PREFECT_API_URL=self.url, **extra)
+
+    def spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+        """Start ``args`` in a new process group, its output in ``home/name.log``."""
+        log = self.home / f"{name}.log"
+        with log.open("ab") as output:
+            process = subprocess.Popen(args, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        self.processes.append((process, log))
+        return process
+
+    def start(self) -> PrefectServer:
+        self.home.mkdir(parents=True, exist_ok=True)
+        # No scheduler: the deployments' cron schedules must not start runs of their own during a test.
+        args = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(self.port),
+                "--no-ui", "--analytics-off", "--no-scheduler", "--no-late-runs"]
+        server = self.spawn("server", args, clean_environment(PREFECT_HOME=str(self.home)))
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError(f"the Prefect server exited ({server.returncode}):\n{self.output()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).json() is True:
+                    return self
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"the Prefect server did not answer in {STARTUP_SECONDS} s:\n{self.output()}")
+
+    def create_process_pool(self, name: str) -> None:
+        """A work pool of type ``process``, with that type's default job template."""
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.actions import WorkPoolCreate
+        from prefect.workers.process import ProcessWorker
+
+        with self.client_settings(), get_client(sync_client=True) as client:
+            client.create_work_pool(WorkPoolCreate(
+                name=name, type="process", base_job_template=ProcessWorker.get_default_base_job_template()))
+
+    def start_worker(self, pool: str, **env: str) -> subprocess.Popen:
+        """``prefect worker start`` on ``pool``, polling every second; ``env`` reaches the flow runs it starts."""
+        args = [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--type", "process"]
+        return self.spawn(f"worker-{pool}", args, self.env(PREFECT_WORKER_QUERY_SECONDS="1", **env))
+
+    @contextmanager
+    def client_settings(self) -> Iterator[None]:
+        """This process's Prefect client pointed at the server, for the block."""
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: self.url}):
+            yield
+
+    def output(self, lines: int = 60) -> str:
+        """The last lines each process wrote: what a failed test shows."""
+        parts = []
+        for process, log in self.processes:
+            text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
+            parts.append(f"--- {log.name} (pid {process.pid}, exit {process.poll()})\n" + "\n".join(text))
+        return "\n".join(parts)
+
+    def stop(self) -> None:
+        """End every process started here, workers first, each by its process group's id."""
+        for process, _ in reversed(self.processes):
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM to the process group ``process`` leads, SIGKILL after ``grace`` seconds."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # children left behind by a leader that exited
+    except ProcessLookupError:
+        pass
+    process.wait()
