@@ -125,6 +125,17 @@ def engine(request, tmp_path, sqlite_template):
     engine.dispose()
 
 
+def url_of(engine) -> str:
+    """The engine's database as a URL another process (a CLI run, a worker) can open, password included;
+    on PostgreSQL the test's schema goes in its search path."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        with engine.connect() as connection:
+            schema = connection.scalar(text("select current_schema()"))
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def sqlite_engine(sqlite_url):
     engine = create_db_engine(sqlite_url)

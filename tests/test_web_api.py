@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -24,6 +24,7 @@ from obligations.models.db import session_scope
 from obligations.models.tables import ApiToken
 from obligations.notifications.links import token_digest
 from obligations.rules.status import Status
+from tests.conftest import url_of
 from tests.web_support import Clock, contact_id, make_client, remind, sign_in_as, web_settings
 from tests.world import build, vn
 
@@ -71,16 +72,6 @@ def _counts(views) -> dict:
         "total": len(views)}
 
 
-def _cli_url(engine) -> str:
-    """The engine's database as ``--database-url``; on PostgreSQL the test's schema goes in the search path."""
-    url = engine.url
-    if url.get_backend_name() == "postgresql":
-        with engine.connect() as connection:
-            schema = connection.scalar(text("select current_schema()"))
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 def test_no_token_a_wrong_one_and_a_revoked_one_are_refused_with_401(world):
     client, engine = world["client"], world["engine"]
     _issue(engine, "cũ", "an-old-token", revoked=True)
@@ -99,7 +90,7 @@ def test_no_token_a_wrong_one_and_a_revoked_one_are_refused_with_401(world):
 
 def test_a_token_made_by_the_cli_reads_the_api_until_it_is_revoked(world):
     client, engine = world["client"], world["engine"]
-    url = _cli_url(engine)
+    url = url_of(engine)
     made = runner.invoke(cli, ["--database-url", url, "api-token", "add", "Cổng dịch vụ công",
                                "--as-of", "2017-09-18T08:00+07:00"])
     assert made.exit_code == 0, made.output

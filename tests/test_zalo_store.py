@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import apprise
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -27,6 +27,7 @@ from obligations.models.db import create_db_engine, upgrade
 from obligations.models.tables import Notification, ZaloToken
 from obligations.notifications.outcome import Action
 from obligations.notifications.zalo_tokens import DbTokenStore, TokenPair, TokenStoreError, dispose_engines
+from tests.conftest import url_of
 from tests.world import build, vn
 from tests.zalo_fake import APP_ID, SECRET, TEMPLATE, FakeZalo
 
@@ -38,13 +39,7 @@ AS_OF = datetime(2026, 12, 14, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội
 
 @pytest.fixture
 def db_url(engine) -> str:
-    """The test database as a URL another process can open; on PostgreSQL the test's schema goes in it."""
-    url = engine.url
-    if url.get_backend_name() == "postgresql":
-        with engine.connect() as connection:
-            schema = connection.scalar(text("select current_schema()"))
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
+    return url_of(engine)
 
 
 @pytest.fixture
