@@ -156,10 +156,15 @@ def report(key: str, *, swept: dict | None = None, dispatched: tuple[dict, list]
 
 
 @flow(name="sweep", log_prints=True)
-def sweep_flow(as_of: datetime | None = None, plans: list[str] | None = None) -> dict:
-    """Create the occurrences entering the horizon and write the reminders and escalations due."""
+def sweep_flow(as_of: datetime | None = None, plans: list[str] | None = None, retry: bool = True) -> dict:
+    """Create the occurrences entering the horizon and write the reminders and escalations due.
+
+    ``retry=False``: a database error fails the run at once, for a person at the command line who sees
+    it and runs again; a schedule's run waits and tries twice more.
+    """
+    task = sweep_task if retry else sweep_task.with_options(retries=0)
     with partition_lock(plans):
-        swept = sweep_task(_now(as_of), plans)
+        swept = task(_now(as_of), plans)
     report("sweep", swept=swept, partition=partition_name(plans) if plans else None)
     return swept
 

@@ -174,6 +174,32 @@ def test_an_artifact_that_cannot_be_written_does_not_fail_the_run(prefect_harnes
     assert _artifacts(state.state_details.flow_run_id) == {}
 
 
+@pytest.mark.parametrize("retry", [True, False])
+def test_a_scheduled_sweep_is_tried_again_after_a_database_error_and_a_command_line_one_is_not(
+        prefect_harness, zalo_only, monkeypatch, retry):
+    from sqlalchemy.exc import OperationalError
+
+    from obligations.flows import entry
+
+    calls = []
+    real = entry.run_sweep
+
+    def lost_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("select", {}, Exception("server closed the connection unexpectedly"))
+        return real(*args)
+
+    monkeypatch.setattr(entry, "run_sweep", lost_once)
+    monkeypatch.setattr(jobs, "sweep_task", jobs.sweep_task.with_options(retry_delay_seconds=0))
+    state = jobs.sweep_flow(as_of=vn(2017, 11, 30, 8), retry=retry, return_state=True)
+    if retry:
+        assert state.is_completed() and len(calls) == 2
+        assert state.result()["occurrences_processed"] == 3
+    else:
+        assert state.is_failed() and len(calls) == 1
+
+
 def test_dispatch_lists_the_rows_that_went_dead(zalo_only, tmp_path):
     from obligations.flows.dispatch import dispatch
 
