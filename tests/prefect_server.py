@@ -34,10 +34,12 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 
 class PrefectServer:
-    """``prefect server start`` on 127.0.0.1 and a free port, with its database under ``home``."""
+    """``prefect server start`` on 127.0.0.1 and a free port, its database under ``home`` (SQLite), or the
+    PostgreSQL database of ``database_url`` (``postgresql+asyncpg://...``), as several machines share one."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, database_url: str | None = None) -> None:
         self.home = home
+        self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
         self.processes: list[tuple[subprocess.Popen, Path]] = []
@@ -60,7 +62,8 @@ class PrefectServer:
         # No scheduler: the deployments' cron schedules must not start runs of their own during a test.
         args = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(self.port),
                 "--no-ui", "--analytics-off", "--no-scheduler", "--no-late-runs"]
-        server = self.spawn("server", args, clean_environment(PREFECT_HOME=str(self.home)))
+        database = {"PREFECT_API_DATABASE_CONNECTION_URL": self.database_url} if self.database_url else {}
+        server = self.spawn("server", args, clean_environment(PREFECT_HOME=str(self.home), **database))
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if server.poll() is not None:

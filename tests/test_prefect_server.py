@@ -10,10 +10,12 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from obligations.config.settings import CONFIG_DIR, Settings, settings_in_force
@@ -22,6 +24,7 @@ from obligations.models.db import create_db_engine
 from obligations.models.tables import Notification, Occurrence
 from obligations.notifications.pacing import burst
 from tests.chaos.world import AS_OF, crowd
+from tests.conftest import PG_URL, REQUIRE_PG, _postgres_reachable
 from tests.prefect_server import BIN, PrefectServer, clean_environment, stop_group
 from tests.smtp import LoopbackSMTP
 from tests.world import vn
@@ -39,11 +42,37 @@ def server(tmp_path_factory):
         running.stop()
 
 
+@pytest.fixture(scope="module")
+def pg_server(tmp_path_factory):
+    """A second server, its run history in a PostgreSQL database of its own: the setup of many machines."""
+    reason = _postgres_reachable()
+    if reason:
+        if REQUIRE_PG:
+            pytest.fail(f"OBLIGATIONS_REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+    name = f"prefect_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'create database "{name}"'))
+    history = make_url(PG_URL).set(drivername="postgresql+asyncpg", database=name)
+    running = PrefectServer(tmp_path_factory.mktemp("prefect-pg-server") / "home",
+                            database_url=history.render_as_string(hide_password=False))
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+        with admin.connect() as connection:
+            connection.execute(text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def show_logs(server):
-    """What the server and the workers wrote, which pytest shows when the test fails."""
+def show_logs(request):
+    """What the servers and the workers wrote, which pytest shows when the test fails."""
     yield
-    print(server.output())
+    for name in ("server", "pg_server"):
+        if name in request.fixturenames:
+            print(request.getfixturevalue(name).output())
 
 
 def _artifacts(client, flow_run_id) -> dict:
@@ -68,11 +97,21 @@ def _logs(client, flow_run_id, waited_for: str, seconds: float = 30) -> list[str
         time.sleep(0.5)
 
 
-def test_a_pool_worker_runs_the_deployed_flow_and_its_artifacts_match_the_database(server, tmp_path, show_logs):
+@pytest.mark.parametrize("setup", ["one machine", pytest.param("many machines", marks=pytest.mark.postgres)])
+def test_a_pool_worker_runs_the_deployed_flow_and_its_artifacts_match_the_database(setup, request, tmp_path,
+                                                                                   show_logs):
+    """One machine: the server on SQLite and the obligations database in SQLite. Many machines: both on
+    PostgreSQL, as docs/operations.md sets them up."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 
-    url = f"sqlite:///{tmp_path / 'obligations.db'}"
+    if setup == "one machine":
+        server = request.getfixturevalue("server")
+        url = f"sqlite:///{tmp_path / 'obligations.db'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        pg, schema = request.getfixturevalue("pg_url")
+        url = f"{pg}?options=-csearch_path%3D{schema}"
     maildir = tmp_path / "maildir"
     settings = Settings(database_url=url, email_url=f"maildir://{maildir}")
     with settings_in_force(settings):
@@ -109,6 +148,11 @@ def test_a_pool_worker_runs_the_deployed_flow_and_its_artifacts_match_the_databa
     assert artifacts["dispatch-dead-messages"].data == "No message went dead in this run."
     assert f"sweep: {occurrences} occurrences touched, {sent} messages written" in logs
     assert limits["obligations-sweep-all"].limit == 1  # the partition's lock, created by the run
+    if server.database_url:  # the run history is in PostgreSQL indeed
+        history = create_engine(make_url(server.database_url).set(drivername="postgresql+psycopg"))
+        with history.connect() as connection:
+            assert connection.scalar(text("select count(*) from flow_run where id = :id"), {"id": run.id}) == 1
+        history.dispose()
 
 
 # ------------------------------------------------------------------------------ one rate, four workers
