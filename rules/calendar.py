@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import holidays
 import pendulum
 
 UTC = pendulum.UTC
+_STDLIB_UTC = timezone.utc
 
 
 class NaiveDatetimeError(ValueError):
@@ -29,6 +32,10 @@ class WorkCalendar:
 
     ``days_off`` adds days off; ``working_days`` makes days (make-up Saturdays) working days and
     wins over both weekends and holidays.
+
+    A sweep asks the same few questions of thousands of rows, so the answers are tables: the working
+    days as a sorted list of ordinals, whole years at a time, that day arithmetic searches with
+    ``bisect``; and each local day's first instant, computed once with the standard library's zones.
     """
 
     def __init__(
@@ -50,6 +57,11 @@ class WorkCalendar:
         self._days_off = frozenset(days_off)
         self._working = frozenset(working_days)
         self._cache: dict[date, bool] = {}
+        self._zoneinfo = ZoneInfo(zone)
+        self._starts: dict[date, datetime] = {}
+        # Ordinals of the working days from January 1 of ``_first_year`` to December 31 of ``_last_year``.
+        self._first_year = self._last_year = 0
+        self._ordinals: list[int] = []
 
     def is_working_day(self, day: date) -> bool:
         cached = self._cache.get(day)
@@ -63,35 +75,69 @@ class WorkCalendar:
             self._cache[day] = cached
         return cached
 
+    def _cover(self, first_year: int, last_year: int) -> None:
+        """Make the table of working days span these years at least; beyond the calendar's years is an
+        overflow, as it is for date arithmetic."""
+        if self._ordinals and self._first_year <= first_year and last_year <= self._last_year:
+            return
+        if self._ordinals:
+            first_year, last_year = min(first_year, self._first_year), max(last_year, self._last_year)
+        if first_year < date.min.year or last_year > date.max.year:
+            raise OverflowError("date value out of range")
+        start, end = date(first_year, 1, 1).toordinal(), date(last_year, 12, 31).toordinal()
+        self._ordinals = [n for n in range(start, end + 1) if self.is_working_day(date.fromordinal(n))]
+        self._first_year, self._last_year = first_year, last_year
+
+    def _around(self, day: date) -> list[int]:
+        self._cover(day.year - 1, day.year + 1)
+        return self._ordinals
+
     def next_working_day(self, day: date, *, include: bool = True) -> date:
-        if not include:
-            day += timedelta(days=1)
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
+        ordinal = day.toordinal() + (0 if include else 1)
+        while True:
+            ordinals = self._around(day)
+            index = bisect_left(ordinals, ordinal)
+            if index < len(ordinals):
+                return date.fromordinal(ordinals[index])
+            self._cover(self._first_year, self._last_year + 1)
 
     def previous_working_day(self, day: date, *, include: bool = True) -> date:
-        if not include:
-            day -= timedelta(days=1)
-        while not self.is_working_day(day):
-            day -= timedelta(days=1)
-        return day
+        ordinal = day.toordinal() - (0 if include else 1)
+        while True:
+            ordinals = self._around(day)
+            index = bisect_right(ordinals, ordinal) - 1
+            if index >= 0:
+                return date.fromordinal(ordinals[index])
+            self._cover(self._first_year - 1, self._last_year)
 
     def add_working_days(self, day: date, count: int) -> date:
         """The ``count``-th working day after ``day`` (before it when negative); 0 is ``day`` itself."""
-        step = 1 if count >= 0 else -1
-        remaining = abs(count)
-        while remaining:
-            day += timedelta(days=step)
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
+        if count == 0:
+            return day
+        ordinal = day.toordinal()
+        ordinals = self._around(day)
+        years = abs(count) // 200 + 1  # never fewer than 200 working days in a year
+        if count > 0:
+            index = bisect_right(ordinals, ordinal) + count - 1
+            while index >= len(ordinals):
+                self._cover(self._first_year, self._last_year + years)
+                ordinals = self._ordinals
+            return date.fromordinal(ordinals[index])
+        index = bisect_left(ordinals, ordinal) + count
+        while index < 0:
+            before = len(ordinals)
+            self._cover(self._first_year - years, self._last_year)
+            ordinals = self._ordinals
+            index += len(ordinals) - before
+        return date.fromordinal(ordinals[index])
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
             return -self.working_days_between(end, start)
-        return sum(1 for n in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=n)))
+        self._cover(start.year, end.year)
+        ordinals = self._ordinals
+        return bisect_right(ordinals, end.toordinal()) - bisect_right(ordinals, start.toordinal())
 
     # Instants: everything returned is an aware datetime in UTC.
 
@@ -99,17 +145,20 @@ class WorkCalendar:
         return pendulum.instance(require_aware(instant)).in_timezone(self.zone)
 
     def local_date(self, instant: datetime) -> date:
-        local = self.local(instant)
-        # A plain date: pendulum's Date arithmetic is an order of magnitude slower in day loops.
-        return date(local.year, local.month, local.day)
+        # The standard library's conversion and a plain date: pendulum's are an order of magnitude slower.
+        return require_aware(instant).astimezone(self._zoneinfo).date()
 
     def start_of_day(self, day: date) -> datetime:
-        return pendulum.datetime(day.year, day.month, day.day, tz=self.zone).in_timezone(UTC)
+        start = self._starts.get(day)
+        if start is None:
+            start = self._starts[day] = self.at_local(day, time(0))
+        return start
 
     def at_local(self, day: date, moment: time) -> datetime:
-        return pendulum.datetime(
-            day.year, day.month, day.day, moment.hour, moment.minute, moment.second, tz=self.zone
-        ).in_timezone(UTC)
+        # fold=0: an ambiguous local time (a clock set back) is its first occurrence, as pendulum's was.
+        local = datetime(day.year, day.month, day.day, moment.hour, moment.minute, moment.second,
+                         tzinfo=self._zoneinfo)
+        return local.astimezone(_STDLIB_UTC)
 
     def office_opening(self, day: date) -> datetime:
         return self.at_local(day, self.office_start)

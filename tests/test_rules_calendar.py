@@ -105,3 +105,50 @@ def test_add_working_days_lands_on_working_days(day, count):
         assert CAL.add_working_days(result, -count) == CAL.next_working_day(day)
     else:
         assert result == day
+
+
+# The table the calendar searches must answer as counting day by day would.
+
+
+def _counted(calendar: WorkCalendar, day: date, count: int) -> date:
+    step = 1 if count >= 0 else -1
+    for _ in range(abs(count)):
+        day = date.fromordinal(day.toordinal() + step)
+        while not calendar.is_working_day(day):
+            day = date.fromordinal(day.toordinal() + step)
+    return day
+
+
+@given(day=st.dates(date(1990, 1, 1), date(2150, 12, 31)), count=st.integers(-250, 250),
+       other=st.dates(date(1990, 1, 1), date(2150, 12, 31)))
+def test_day_arithmetic_by_table_is_counting_day_by_day(day, count, other):
+    calendar = WorkCalendar("Asia/Ho_Chi_Minh", days_off={date(2026, 12, 31)}, working_days={date(2026, 8, 22)})
+    assert calendar.add_working_days(day, count) == _counted(calendar, day, count)
+    low, high = sorted((day, other))
+    counted = sum(1 for n in range(low.toordinal() + 1, high.toordinal() + 1)
+                  if calendar.is_working_day(date.fromordinal(n)))
+    assert calendar.working_days_between(low, high) == counted
+    assert calendar.working_days_between(high, low) == -counted
+    following = calendar.next_working_day(day, include=False)
+    assert following > day and calendar.is_working_day(following)
+    assert not any(calendar.is_working_day(date.fromordinal(n)) for n in range(day.toordinal() + 1, following.toordinal()))
+    preceding = calendar.previous_working_day(day)
+    assert preceding <= day and calendar.is_working_day(preceding)
+    assert not any(calendar.is_working_day(date.fromordinal(n)) for n in range(preceding.toordinal() + 1, day.toordinal() + 1))
+
+
+def test_day_arithmetic_past_the_last_date_overflows():
+    with pytest.raises(OverflowError):
+        CAL.add_working_days(date(9999, 12, 1), 250)
+    with pytest.raises(OverflowError):
+        CAL.add_working_days(date(1, 1, 20), -250)
+
+
+@given(instant=st.datetimes(datetime(1971, 1, 1), datetime(2199, 1, 1), timezones=st.just(vn(2020, 1, 1).tzinfo)))
+def test_local_days_and_their_starts_agree_with_pendulum(instant):
+    import pendulum
+
+    local = pendulum.instance(instant).in_timezone("Asia/Ho_Chi_Minh")
+    assert CAL.local_date(instant) == local.date()
+    day = local.date()
+    assert CAL.start_of_day(day) == pendulum.datetime(day.year, day.month, day.day, tz="Asia/Ho_Chi_Minh")
