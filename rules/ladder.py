@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +37,9 @@ LEADERSHIP_ROLE = "plan_manager"
 DEFAULT_MAX_REPEATS = 3
 # Working days after the plan's last day during which its chains may still escalate.
 DEFAULT_GRACE = 10
+# A morning's due rows share a handful of deadlines, policies and last sweeps: the ladder's answers are
+# computed once per distinct question (the arguments are immutable values), not once per row.
+CACHED_ANSWERS = 8192
 
 
 class PolicyError(ValueError):
@@ -199,6 +203,7 @@ class CatchUp:
     next_step_at: datetime | None
 
 
+@lru_cache(maxsize=CACHED_ANSWERS)
 def chain_end(plan_end: date, policy: Policy, calendar: WorkCalendar) -> datetime:
     """The last moment a step of the plan's chains may fall due: the start of the ``grace``-th working
     day after the plan's last day (steps fall due at the start of their day)."""
@@ -216,9 +221,20 @@ def catch_up(
     is still reminded. No step due after ``ends`` (:func:`chain_end`) is ever sent. While a pause is
     open, ``next_step_at`` is None once the reminders are done: resolving the blocker wakes the sweep.
     """
+    return _catch_up(deadline, policy, calendar, done_until, as_of, ends, tuple(pauses))
+
+
+@lru_cache(maxsize=CACHED_ANSWERS)
+def _steps(deadline: datetime, policy: Policy, calendar: WorkCalendar, pauses: tuple[Pause, ...]) -> tuple[Step, ...]:
+    return tuple(steps(deadline, policy, calendar, pauses))
+
+
+@lru_cache(maxsize=CACHED_ANSWERS)
+def _catch_up(deadline: datetime, policy: Policy, calendar: WorkCalendar, done_until: datetime | None,
+              as_of: datetime, ends: datetime | None, pauses: tuple[Pause, ...]) -> CatchUp:
     due: list[Step] = []
     next_at = None
-    for step in steps(deadline, policy, calendar, pauses):
+    for step in _steps(deadline, policy, calendar, pauses):
         if ends is not None and step.due_at > ends:
             break
         if step.due_at > as_of:
@@ -234,5 +250,5 @@ def catch_up(
 def reminder_window_opens(deadline: datetime, policy: Policy, calendar: WorkCalendar) -> datetime:
     """When an open occurrence becomes "due soon": its first reminder, or the deadline without one."""
     if policy.reminders:
-        return next(steps(deadline, policy, calendar)).due_at
+        return _steps(deadline, policy, calendar, ())[0].due_at
     return deadline
