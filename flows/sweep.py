@@ -20,7 +20,7 @@ from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.db import session_scope
 from obligations.models.outbox import NotificationStatus, outbox_row
-from obligations.models.queries import due_occurrences, group_members, insert_ignoring_duplicates, lock_for_work
+from obligations.models.queries import due_occurrences, group_members, insert_ignoring_duplicates, set_next_actions
 from obligations.models.tables import Blocker, Notification, Obligation, Occurrence, Plan
 from obligations.rules.calendar import require_aware
 from obligations.rules.ladder import CatchUp, Pause, PolicyError, Step, catch_up, chain_end, reminder_window_opens
@@ -81,18 +81,6 @@ def plan_ids(session: Session, codes: list[str] | None) -> set[int] | None:
     if missing := sorted(set(codes) - set(found)):
         raise ValueError(f"không có kế hoạch nào mang mã: {', '.join(missing)}")
     return set(found.values())
-
-
-def _due_of_plans(session: Session, as_of: datetime, limit: int, plans: set[int]) -> list[Occurrence]:
-    """``models.queries.due_occurrences`` kept to the obligations of ``plans`` (a partition's sweep)."""
-    of_plans = select(Obligation.id).where(Obligation.plan_id.in_(plans))
-    statement = (
-        select(Occurrence)
-        .where(Occurrence.next_action_at <= as_of, Occurrence.obligation_id.in_(of_plans))
-        .order_by(Occurrence.next_action_at, Occurrence.id)
-        .limit(limit)
-    )
-    return list(session.scalars(lock_for_work(statement, session)))
 
 
 def materialise(session: Session, rt: Runtime, as_of: datetime, *, within: set[int] | None = None) -> int:
@@ -189,12 +177,9 @@ def _ladder_now(session: Session, rt: Runtime, occurrence: Occurrence, obligatio
 def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000,
             within: set[int] | None = None) -> SweepStats:
     """Act on up to ``limit`` due occurrences (of the plans whose ids are ``within``, None: all): statuses,
-    the ladder step due now, the next action time."""
+    the ladder step due now, the next action time; the occurrences' changes go in one statement."""
     stats = SweepStats()
-    if within is None:
-        occurrences = due_occurrences(session, as_of, limit)
-    else:
-        occurrences = _due_of_plans(session, as_of, limit, within)
+    occurrences = due_occurrences(session, as_of, limit, plan_ids=within)
     if not occurrences:
         return stats
     obligations = {
@@ -206,32 +191,33 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
         session, {x.agency_id for x in occurrences} | {p.coordinator_id for p in plans.values() if p.coordinator_id}
     )
     pauses = _pauses(session, {x.id for x in occurrences})
+    send_at = {zone: rt.calendar(zone).next_office_moment(as_of) for zone in {p.zone for p in plans.values()}}
     rows: list[dict] = []
+    changes: list[dict] = []
     for occurrence in occurrences:
         stats.occurrences_processed += 1
-        session.add(occurrence)
+        change = {"id": occurrence.id, "status": occurrence.status, "ladder_done_until": occurrence.ladder_done_until}
+        changes.append(change)
         if Status(occurrence.status) not in OPEN:
-            occurrence.next_action_at = None
+            change["next_action_at"] = None
             continue
         obligation = obligations[occurrence.obligation_id]
         plan = plans[obligation.plan_id]
         ladder = _ladder_now(session, rt, occurrence, obligation, plan, as_of, pauses.get(occurrence.id, []))
         if ladder is None:
-            occurrence.next_action_at = as_of + timedelta(days=1)
+            change["next_action_at"] = as_of + timedelta(days=1)
             continue
         due, window = ladder
         if due.send is not None:
             role, contacts = recipients.reach(due.send.notify, occurrence, plan)
-            send_at = rt.calendar(plan.zone).next_office_moment(as_of)
             message = _step_message(due.send, occurrence, as_of, notify=role)
-            rows.extend(rows_for_role(role, contacts, send_at, **message))
+            rows.extend(rows_for_role(role, contacts, send_at[plan.zone], **message))
         rows.extend(_skipped_row(step, occurrence, as_of) for step in due.skipped)
         deadline = occurrence.effective_deadline
-        occurrence.status = open_status(as_of, deadline, window).value
-        occurrence.ladder_done_until = as_of
         upcoming = [t for t in (due.next_step_at, next_status_change(as_of, deadline, window)) if t is not None]
-        occurrence.next_action_at = min(upcoming) if upcoming else None
-    session.flush()
+        change.update(status=open_status(as_of, deadline, window).value, ladder_done_until=as_of,
+                      next_action_at=min(upcoming) if upcoming else None)
+    set_next_actions(session, changes)
     inserted = insert_ignoring_duplicates(session, Notification, rows)
     stats.notifications = inserted
     for row in rows:

@@ -6,11 +6,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
-from obligations.models.tables import AgencyGroupMember, Occurrence
+from obligations.models.tables import AgencyGroupMember, Obligation, Occurrence
 
 
 def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Sequence[dict]) -> int:
@@ -60,12 +60,35 @@ def lock_for_work(statement, session: Session):
     return statement
 
 
-def due_occurrences(session: Session, as_of: datetime, limit: int) -> list[Occurrence]:
-    statement = (
-        select(Occurrence)
-        .where(Occurrence.next_action_at <= as_of)
-        .order_by(Occurrence.next_action_at, Occurrence.id)
-        .limit(limit)
-    )
-    return list(session.scalars(lock_for_work(statement, session)))
+# What the sweep needs of a due occurrence; the ORM's whole rows cost more to build than the work they carry.
+DUE_COLUMNS = (Occurrence.id, Occurrence.obligation_id, Occurrence.agency_id, Occurrence.status,
+               Occurrence.effective_deadline, Occurrence.ladder_done_until)
 
+
+def due_occurrences(session: Session, as_of: datetime, limit: int, *, plan_ids: set[int] | None = None) -> list:
+    """Up to ``limit`` occurrences whose next action is due ``as_of``, oldest first, as rows of
+    :data:`DUE_COLUMNS` (of the obligations of the plans ``plan_ids``, None: all), read off the index
+    ``ix_occurrence_due`` and locked for this worker on PostgreSQL."""
+    statement = select(*DUE_COLUMNS).where(Occurrence.next_action_at <= as_of)
+    if plan_ids is not None:
+        statement = statement.where(
+            Occurrence.obligation_id.in_(select(Obligation.id).where(Obligation.plan_id.in_(plan_ids))))
+    statement = statement.order_by(Occurrence.next_action_at, Occurrence.id).limit(limit)
+    return list(session.execute(lock_for_work(statement, session)))
+
+
+def set_next_actions(session: Session, changes: Sequence[dict]) -> None:
+    """Write each due occurrence's new status, ladder mark and next action time in one executemany:
+    ``changes`` holds ``id``, ``status``, ``ladder_done_until`` and ``next_action_at`` for each."""
+    if not changes:
+        return
+    table = Occurrence.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(status=bindparam("new_status"), ladder_done_until=bindparam("new_done_until"),
+                next_action_at=bindparam("new_next_action_at"))
+    )
+    session.connection().execute(statement, [
+        {"row_id": c["id"], "new_status": c["status"], "new_done_until": c["ladder_done_until"],
+         "new_next_action_at": c["next_action_at"]} for c in changes])

@@ -140,6 +140,9 @@ class Occurrence(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("obligation_id", "agency_id", "period_key", name="uq_occurrence_period"),
         Index("ix_occurrence_agency_status", "agency_id", "status"),
+        # The sweep's order: batches of due rows read in (next_action_at, id) order straight off the index,
+        # where next_action_at alone left PostgreSQL sorting every due row for each batch.
+        Index("ix_occurrence_due", "next_action_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     obligation_id: int = _fk("obligation.id", ondelete="CASCADE")
@@ -156,7 +159,7 @@ class Occurrence(SQLModel, table=True):
     missed_deadline: datetime | None = _time()
     # Steps of the ladder due at or before this instant have been handled.
     ladder_done_until: datetime | None = _time()
-    next_action_at: datetime | None = _time(index=True)
+    next_action_at: datetime | None = _time()
     created_at: datetime | None = _time()
 
 

@@ -61,7 +61,7 @@ def test_migrated_to_the_one_head_of_the_migrations(engine):
     from alembic.script import ScriptDirectory
 
     [head] = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
-    assert current_revision(engine) == head == "0006"
+    assert current_revision(engine) == head == "0007"
 
 
 # --- the outbox's vocabulary -------------------------------------------------------------------
