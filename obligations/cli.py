@@ -98,10 +98,10 @@ def load(
 def _run_flow(name: str, moment: datetime, direct: bool) -> dict:
     if direct:
         return {"sweep": entry.run_sweep, "dispatch": entry.run_dispatch}[name](moment)
-    flows = jobs()
-    if name == "sweep":  # the one who waits sees a database error at once, not after the retries
-        return flows.sweep_flow(as_of=moment, retry=False)
-    return flows.dispatch_flow(as_of=moment)
+    with jobs() as flows:
+        if name == "sweep":  # the one who waits sees a database error at once, not after the retries
+            return flows.sweep_flow(as_of=moment, retry=False)
+        return flows.dispatch_flow(as_of=moment)
 
 
 Direct = Annotated[bool, typer.Option("--direct", help="Run without Prefect (no flow run is recorded).")]
@@ -143,7 +143,8 @@ def digest(as_of: AsOf = None, direct: Direct = False) -> None:
     if direct:
         result = {"queued": entry.run_digest(moment), "dispatch": entry.run_dispatch(moment)}
     else:
-        result = jobs().digest_flow(as_of=moment)
+        with jobs() as flows:
+            result = flows.digest_flow(as_of=moment)
     out.print_json(json.dumps(result))
 
 
@@ -264,10 +265,10 @@ add_zalo_commands(app)
 
 
 def _replay_with_progress(start: date, end: date) -> dict:
-    flows = jobs()
     total = (end - start).days + 1
-    with Progress(TextColumn("[bold]Mô phỏng[/] {task.fields[day]}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=False) as progress:
+    with jobs() as flows, Progress(TextColumn("[bold]Mô phỏng[/] {task.fields[day]}"), BarColumn(),
+                                   MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                                   transient=False) as progress:
         task = progress.add_task("replay", total=total, day="")
         flows.listen_to_replay(lambda day: progress.update(task, advance=1, day=day.isoformat()))
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -138,8 +140,14 @@ class FriendlyErrors(typer.core.TyperGroup):
             ) from None
 
 
-def jobs():
-    """The Prefect flows, imported on demand (Prefect takes a second to import).
+@contextmanager
+def jobs() -> Iterator:
+    """The Prefect flows, imported on demand (Prefect takes a second to import), for runs started here.
+
+    Those runs send Prefect no heartbeats. A heartbeat lets a Prefect server mark a run as crashed when
+    its worker dies; here the person who started the run sees it end either way. And a sync run ends
+    by joining the heartbeat's thread, which sleeps in one-second steps: without it a run costs what
+    its work costs, not a second more.
 
     Prefect logs a failed run's traceback to the console; a user gets one line instead, while the
     run's log in Prefect keeps the traceback for the operator, and ``--debug`` shows it here too.
@@ -148,6 +156,7 @@ def jobs():
     handler that stores the run's log.
     """
     from prefect.logging.formatters import PrefectFormatter
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from obligations.flows import jobs as flows
 
@@ -164,4 +173,5 @@ def jobs():
 
         PrefectFormatter.format = without_traceback
         PrefectFormatter._one_line = True
-    return flows
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield flows

@@ -19,10 +19,12 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from obligations.cli import app
+from obligations.config.settings import Settings, settings_in_force
 from obligations.models.db import create_db_engine
 from obligations.models.tables import AuditLog, Obligation, Occurrence, PolicyRow
 from obligations.rules.status import OPEN
 from tests.test_load import BOMB, dump
+from tests.world import vn
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "examples" / "khanh-hoa-2017-2020.yaml"
 runner = CliRunner()
@@ -363,3 +365,26 @@ def test_a_dead_message_is_sent_again_and_a_sent_one_is_refused(swept):
         audit = session.scalars(select(AuditLog).where(AuditLog.action == "send_again")).one()
         assert (audit.entity_id, audit.actor, audit.details["last_error"]) == (dead_id, "Nguyễn Văn An",
                                                                               "550 no such user")
+
+
+def test_a_flow_run_from_the_command_line_sends_no_heartbeats(prefect_harness, sqlite_url, monkeypatch, tmp_path):
+    """The heartbeat's thread would hold the run's end for up to a second; a scheduled run keeps it."""
+    import prefect.flow_engine
+
+    from obligations.flows import jobs
+
+    seen = []
+    real = prefect.flow_engine._send_heartbeats
+
+    def spy(engine, *args, **kwargs):
+        seen.append(engine.heartbeat_seconds)
+        return real(engine, *args, **kwargs)
+
+    monkeypatch.setattr(prefect.flow_engine, "_send_heartbeats", spy)
+    monkeypatch.setenv("OBLIGATIONS_DATABASE_URL", sqlite_url)
+    with settings_in_force(Settings()):
+        result = CliRunner().invoke(app, ["sweep", "--as-of", "2017-11-30T08:00+07:00"])
+        assert result.exit_code == 0, result.output
+        assert seen == [None]
+        jobs.sweep_flow(as_of=vn(2017, 11, 30, 8))  # as a worker runs it: Prefect's default
+    assert seen[1] == 180
