@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC as _STDLIB_UTC
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
 import pendulum
 
 UTC = pendulum.UTC
-_STDLIB_UTC = timezone.utc
 
 
 class NaiveDatetimeError(ValueError):

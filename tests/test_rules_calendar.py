@@ -131,10 +131,12 @@ def test_day_arithmetic_by_table_is_counting_day_by_day(day, count, other):
     assert calendar.working_days_between(high, low) == -counted
     following = calendar.next_working_day(day, include=False)
     assert following > day and calendar.is_working_day(following)
-    assert not any(calendar.is_working_day(date.fromordinal(n)) for n in range(day.toordinal() + 1, following.toordinal()))
+    between = range(day.toordinal() + 1, following.toordinal())
+    assert not any(calendar.is_working_day(date.fromordinal(n)) for n in between)
     preceding = calendar.previous_working_day(day)
     assert preceding <= day and calendar.is_working_day(preceding)
-    assert not any(calendar.is_working_day(date.fromordinal(n)) for n in range(preceding.toordinal() + 1, day.toordinal() + 1))
+    between = range(preceding.toordinal() + 1, day.toordinal() + 1)
+    assert not any(calendar.is_working_day(date.fromordinal(n)) for n in between)
 
 
 def test_day_arithmetic_past_the_last_date_overflows():
