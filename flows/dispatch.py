@@ -71,7 +71,7 @@ from obligations.notifications.channels import (
 from obligations.notifications.message_id import group_key
 from obligations.notifications.outcome import Action, Failure, Verdict, after_failure
 from obligations.notifications.render import BUNDLE, render
-from obligations.notifications.send import Message, RateLimiter, Sender, SendResult, send_with_apprise
+from obligations.notifications.send import Message, RateLimiter, Sender, SendResult, for_one_run, send_with_apprise
 from obligations.rules.calendar import WorkCalendar, require_aware
 from obligations.rules.status import OPEN, Status
 
@@ -355,11 +355,12 @@ def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = s
     """
     require_aware(as_of)
     seed_zalo_tokens(rt.settings)
-    dispatcher = Dispatcher(engine, rt, as_of, sender, limiters_for(rt.settings), clock or RunClock(as_of))
     lease = timedelta(seconds=rt.settings.dispatch_lease_seconds)
     size = claim_size(rt.settings)
-    while claimed := claim(engine, as_of, dispatcher.clock.now(), lease, size):
-        dispatcher.run(claimed)
+    with for_one_run(sender) as send:  # email keeps its SMTP connections for the run, closed at its end
+        dispatcher = Dispatcher(engine, rt, as_of, send, limiters_for(rt.settings), clock or RunClock(as_of))
+        while claimed := claim(engine, as_of, dispatcher.clock.now(), lease, size):
+            dispatcher.run(claimed)
     if dead is not None:
         dead.extend(dispatcher.dead)
     return dispatcher.outcome

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import apprise
 from apprise import NotifyFormat
 
 import obligations.notifications  # noqa: F401  (registers the project's plugins)
+from obligations.notifications import smtp
 from obligations.notifications.message_id import sending_with
 from obligations.notifications.outcome import Action, Failure
 
@@ -126,7 +129,9 @@ class _ThreadWarnings(logging.Handler):
             self.lines.append(record.getMessage())
 
 
-def send_with_apprise(message: Message) -> SendResult:
+def send_with_apprise(message: Message, *, connections: smtp.Connections | None = None) -> SendResult:
+    """Send ``message`` through the apprise plugin of its URL; email over ``connections`` when given
+    (kept open from one message to the next, notifications/smtp.py), else over a connection of its own."""
     server = apprise.Apprise.instantiate(message.url)
     if server is None:
         return SendResult(False, Failure(Action.DEAD, f"invalid or unsupported URL for channel {message.channel}"))
@@ -138,7 +143,8 @@ def send_with_apprise(message: Message) -> SendResult:
     apprise_log = logging.getLogger("apprise")
     apprise_log.addHandler(warnings)
     try:
-        with sending_with(message.message_id, message.sent_at, text=message.text, kind=message.kind):
+        with sending_with(message.message_id, message.sent_at, text=message.text, kind=message.kind), \
+                smtp.using(connections):
             ok = server.notify(body=body, title=message.subject, body_format=body_format)
     except Exception as exc:  # noqa: BLE001 - a plugin failure is a failed send, recorded for retry
         log.warning("send through %s failed: %s", server.url(privacy=True), exc.__class__.__name__)
@@ -150,6 +156,18 @@ def send_with_apprise(message: Message) -> SendResult:
     failure = getattr(server, "failure", None)
     reason = "; ".join(warnings.lines[-2:]) or "the message was not accepted"
     return SendResult(False, failure or Failure(Action.RETRY, f"{server.service_name}: {reason}"))
+
+
+@contextmanager
+def for_one_run(sender: Sender) -> Iterator[Sender]:
+    """``sender`` as one dispatch run uses it: apprise's sending keeps its SMTP connections open from one
+    message to the next (at most one per concurrent send) and QUITs them when the run ends, failed or not;
+    any other sender (a test's, a wrapper) is used as it is."""
+    if sender is not send_with_apprise:
+        yield sender
+        return
+    with smtp.Connections() as connections:
+        yield partial(send_with_apprise, connections=connections)
 
 
 class RateLimiter:
