@@ -124,12 +124,13 @@ def local_moment(calendar: WorkCalendar, as_of: datetime) -> datetime:
 
 
 class Dispatcher:
-    """One dispatch run: its moment, sender and limits, and the counts of what became of each row."""
+    """One dispatch run: its moment, sender, limits and the threads that send, and the counts of what
+    became of each row."""
 
     def __init__(self, engine: Engine, rt: Runtime, as_of: datetime, sender: Sender,
-                 limiters: dict[str, RateLimiter], clock: RunClock) -> None:
+                 limiters: dict[str, RateLimiter], clock: RunClock, threads: ThreadPoolExecutor) -> None:
         self.engine, self.rt, self.as_of, self.sender, self.limiters = engine, rt, as_of, sender, limiters
-        self.clock = clock
+        self.clock, self.threads = clock, threads
         self.outcome: Counter = Counter()
         # The rows that went dead in this run: (notification id, recipient's name, channel, reason).
         self.dead: list[tuple[int, str, str, str]] = []
@@ -232,18 +233,17 @@ class Dispatcher:
         seats = min(self.rt.settings.dispatch_concurrency, len(jobs))
         if not seats:
             return
-        with ThreadPoolExecutor(max_workers=seats, thread_name_prefix="dispatch") as pool:
-            running: set = set()
-            while queue or running:
-                while queue and len(running) < seats:
-                    running.add(pool.submit(self._send, *queue.popleft(), lease_until))
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    group, result = future.result()
-                    if result is None:
-                        self.outcome[LOST] += len(group)
-                    else:
-                        self.save(self.after_send(group, result, lookup), lease_until)
+        running: set = set()
+        while queue or running:
+            while queue and len(running) < seats:
+                running.add(self.threads.submit(self._send, *queue.popleft(), lease_until))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                group, result = future.result()
+                if result is None:
+                    self.outcome[LOST] += len(group)
+                else:
+                    self.save(self.after_send(group, result, lookup), lease_until)
 
     def _send(self, group: list[Notification], message: Message, lease_until: datetime) -> Sent:
         """One send, in a worker thread; None instead of a result when the lease passed before it began."""
@@ -357,8 +357,12 @@ def dispatch(engine: Engine, rt: Runtime, as_of: datetime, *, sender: Sender = s
     seed_zalo_tokens(rt.settings)
     lease = timedelta(seconds=rt.settings.dispatch_lease_seconds)
     size = claim_size(rt.settings)
-    with for_one_run(sender) as send:  # email keeps its SMTP connections for the run, closed at its end
-        dispatcher = Dispatcher(engine, rt, as_of, send, limiters_for(rt.settings), clock or RunClock(as_of))
+    # Email keeps its SMTP connections for the run, and the sends their threads (starting a thread for
+    # every claim cost more than a replay's sends): both end with the run.
+    with for_one_run(sender) as send, ThreadPoolExecutor(max_workers=rt.settings.dispatch_concurrency,
+                                                         thread_name_prefix="dispatch") as threads:
+        dispatcher = Dispatcher(engine, rt, as_of, send, limiters_for(rt.settings), clock or RunClock(as_of),
+                                threads)
         while claimed := claim(engine, as_of, dispatcher.clock.now(), lease, size):
             dispatcher.run(claimed)
     if dead is not None:
