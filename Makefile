@@ -40,8 +40,20 @@ test-chaos: install-test
 lint: install-test
 	$(BIN)/ruff check .
 
-bench: install
-	$(BIN)/python -m bench.sweep
+# Benchmarks (never part of `make test`): each prints one JSON object, progress on stderr.
+BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+bench: install-test
+	$(BIN)/python -m bench.sweep --occurrences 10000
+	$(BIN)/python -m bench.sweep --occurrences 100000
+	$(BIN)/python -m bench.dispatch
+
+# Adds a million occurrences on SQLite, and PostgreSQL at every size (BENCH_PG_URL).
+.PHONY: bench-full
+bench-full: bench
+	$(BIN)/python -m bench.sweep --occurrences 1000000
+	$(BIN)/python -m bench.sweep --occurrences 10000 --database-url $(BENCH_PG_URL)
+	$(BIN)/python -m bench.sweep --occurrences 100000 --database-url $(BENCH_PG_URL)
+	$(BIN)/python -m bench.sweep --occurrences 1000000 --database-url $(BENCH_PG_URL)
 
 # After changing a range in pyproject.toml: write the lock files anew (the test lock first, so that
 # the runtime lock takes the same versions).

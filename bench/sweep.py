@@ -1,301 +1,298 @@
-"""Benchmark of the sweep on synthetic national-scale data.
+"""Benchmark of the sweep: the engine against the SQL floor, the minimal write and a naive ORM loop.
 
-Claim measured (DESIGN.md): "Sweeps are set-based SQL, driven by an index on ``next_action_at``: their
-cost follows the work due, not the number of obligations stored."
+    .venv/bin/python -m bench.sweep [--occurrences 10000|100000|1000000] [--database-url URL] [--repeat K]
+                                     [--mornings typical,quarter_end] [--no-flow]
 
-    .venv/bin/python -m bench.sweep [--provinces N] [--database-url URL] [--repeat K]
+For each morning (``typical``: Tuesday 22 October 2019, about 1 % of the stored occurrences due, each
+writing one message; ``quarter_end``: Tuesday 1 October 2019, many due rows only changing status):
 
-1. Setup (untimed, reported as ``setup_s``): a fresh database (a temporary SQLite file by default; on
-   PostgreSQL a schema ``bench_<random>`` dropped at the end) gets N provinces, each with a plan
-   2017-2020, 25 agencies, one group of 20 members, a focal point and a manager per agency and 30
-   obligations (yearly and monthly reports by the group, quarterly check-ins of continuous tasks,
-   once tasks, the budget cycle). Every row is written with executemany.
-2. Steady state at T0 (Monday 2019-07-01 07:30 in Hanoi): ``materialise`` creates every occurrence of
-   the whole plan, past ones included (a horizon reaching past the plan's end); past occurrences are
-   then settled the way coordinators would have left them (most done on time or late, some still
-   open and escalating), the ladders of open ones are marked handled up to the day before, and one
-   ``flows.sweep.sweep(engine, rt, T0)`` brings every open occurrence to its status and next action.
-3. At T1 = T0 + 1 day (same local time), each repetition measured inside a transaction rolled back
-   afterwards (the stored state is the same for every repetition and every contender):
-   - ``engine_sweep``: ``materialise`` + ``advance`` in batches, as ``sweep`` does, reading only the
-     occurrences with ``next_action_at <= T1`` through the index;
-   - ``naive_loop``: load every open occurrence with its obligation and plan, and evaluate
-     ``rules.ladder.catch_up`` and the status for each in Python, writing nothing;
-   - ``raw_sql_due_count``: ``SELECT count(*) FROM occurrence WHERE next_action_at <= :t``, the floor.
-   The occurrences the naive loop finds work for must include those the engine acted on.
+1. Setup (reported as ``setup_s``): a fresh database (a temporary SQLite file by default; on
+   PostgreSQL a schema ``bench_<random>`` dropped at the end) gets the world of bench/world.py at about
+   ``--occurrences`` occurrences, in the state the sweep of the day before left it.
+2. Each contender of bench/contenders.py (``sweep``, ``floor``, ``minimal``, ``naive``) runs in a fresh
+   process on the same stored state, ``--repeat`` times, interleaved: on SQLite each run gets its own
+   copy of the database file; on PostgreSQL the rows a run changed are put back with SQL (and
+   ``VACUUM ANALYZE``) before the next. The first repetition's outbox and occurrences are compared:
+   the floor and the naive loop must write exactly what the sweep writes.
+3. On the typical world: the sweep function and one warm ``sweep_flow`` run when nothing is due.
 
-One JSON object goes to stdout; progress, query plans and explanations go to stderr.
+Reported: medians, due rows a second, every ratio (sweep ÷ floor, sweep ÷ minimal, naive ÷ sweep), the
+peak memory of the sweep's process, the due query as sent and whether its plan uses the index. One
+JSON object goes to stdout; progress and query plans to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
+import shutil
+import sqlite3
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import bindparam, event, func, select, text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
 
 from bench.world import (
-    BATCH,
-    HORIZON_DAYS,
+    MORNINGS,
     OPEN_STATUSES,
     STARTED,
-    T0,
-    T1,
-    ZONE,
-    build_world,
+    World,
+    bench_settings,
+    build,
+    engine_url,
     fresh_database,
     log,
-    steady_state,
 )
-from obligations.config.settings import Settings
 from obligations.flows.runtime import Runtime
-from obligations.flows.sweep import SweepStats, advance, materialise
-from obligations.models.tables import (
-    Notification,
-    Obligation,
-    Occurrence,
-    Plan,
-)
-from obligations.models.types import UTCDateTime
-from obligations.rules.ladder import catch_up, chain_end, reminder_window_opens
-from obligations.rules.status import open_status
 
-# ---------------------------------------------------------------------------------------------------
-# The contenders at T1
+CONTENDERS = ("sweep", "floor", "minimal", "naive")
+PROJECT = Path(__file__).resolve().parent.parent
 
 
-@dataclass
-class EngineRun:
-    seconds: float
-    stats: SweepStats
-    acted: set[int] | None = None  # occurrences (stored before T1) given a notification or a new status
-    acted_new: int = 0  # occurrences created at T1 by materialise that got a notification
+def python_path() -> str:
+    """This project first, then whatever the caller had."""
+    return os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
 
 
-def engine_sweep(engine: Engine, rt: Runtime, as_of: datetime, *, record: bool = False) -> EngineRun:
-    """``materialise`` then ``advance`` batch by batch, as ``sweep`` does, in one transaction rolled back."""
-    occ = Occurrence.__table__
-    with Session(engine, expire_on_commit=False) as session:
-        before: dict[int, str] = {}
-        max_id = 0
-        if record:  # bookkeeping for the agreement check, outside the timed part
-            before = dict(session.execute(select(occ.c.id, occ.c.status).where(occ.c.next_action_at <= as_of)).all())
-            max_id = session.scalar(select(func.max(occ.c.id))) or 0
-        started = time.perf_counter()
-        stats = SweepStats()
-        stats.occurrences_created = materialise(session, rt, as_of)
-        while True:
-            done = advance(session, rt, as_of, limit=BATCH)
-            stats.add(done)
-            if done.occurrences_processed < BATCH:
-                break
-        session.flush()
-        run = EngineRun(time.perf_counter() - started, stats)
-        if record:
-            notified = set(session.scalars(
-                select(Notification.occurrence_id).where(Notification.created_at == as_of).distinct()
-            ))
-            after = session.execute(select(occ.c.id, occ.c.status).where(occ.c.ladder_done_until == as_of)).all()
-            changed = {oid for oid, status in after if oid in before and before[oid] != status}
-            run.acted = {oid for oid in notified if oid <= max_id} | changed
-            run.acted_new = len({oid for oid in notified if oid > max_id})
-        session.rollback()
-    return run
-
-
-def naive_loop(engine: Engine, rt: Runtime, as_of: datetime) -> tuple[float, set[int], int]:
-    """Every open occurrence, loaded with its obligation and plan, evaluated in Python; nothing written.
-
-    Returns the time, the occurrences with work at ``as_of`` (a step to send or skip, or a new status)
-    and how many open occurrences were scanned.
-    """
-    with Session(engine) as session:
-        started = time.perf_counter()
-        rows = session.execute(
-            select(Occurrence, Obligation, Plan)
-            .join(Obligation, Occurrence.obligation_id == Obligation.id)
-            .join(Plan, Obligation.plan_id == Plan.id)
-            .where(Occurrence.status.in_(OPEN_STATUSES))
-        )
-        acted: set[int] = set()
-        scanned = 0
-        for occurrence, obligation, plan in rows:
-            scanned += 1
-            calendar = rt.calendar(plan.zone)
-            policy = rt.policy(session, obligation.policy_id)
-            deadline = occurrence.effective_deadline
-            due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of,
-                           ends=chain_end(plan.end, policy, calendar))
-            status = open_status(as_of, deadline, reminder_window_opens(deadline, policy, calendar))
-            if due.send is not None or due.skipped or status.value != occurrence.status:
-                acted.add(occurrence.id)
-        seconds = time.perf_counter() - started
-        session.rollback()
-    return seconds, acted, scanned
-
-
-DUE_COUNT = text("SELECT count(*) FROM occurrence WHERE next_action_at <= :t").bindparams(
-    bindparam("t", type_=UTCDateTime())
-)
-
-
-def raw_due_count(engine: Engine, as_of: datetime) -> tuple[float, int]:
-    with engine.connect() as connection:
-        started = time.perf_counter()
-        count = connection.execute(DUE_COUNT, {"t": as_of}).scalar_one()
-        return time.perf_counter() - started, count
-
-
-# ---------------------------------------------------------------------------------------------------
-# Query plans
-
-
-@contextmanager
-def capture_due_query(engine: Engine) -> Iterator[dict]:
-    """The SQL and parameters ``models.queries.due_occurrences`` really sends, to EXPLAIN them."""
-    captured: dict = {}
-
-    def listener(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        flat = " ".join(statement.split())
-        if "sql" not in captured and "FROM occurrence" in flat and "occurrence.next_action_at <=" in flat:
-            captured.update(sql=statement, params=parameters)
-
-    event.listen(engine, "before_cursor_execute", listener)
+def run_child(name: str, url: str, as_of: datetime) -> dict:
+    """One contender in a fresh Python process; its result."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        result = Path(handle.name)
     try:
-        yield captured
+        subprocess.run([sys.executable, "-m", "bench.contenders", name, url, as_of.isoformat(), str(result)],
+                       check=True, cwd=PROJECT, env=os.environ | {"PYTHONPATH": python_path()})
+        return json.loads(result.read_text())
     finally:
-        event.remove(engine, "before_cursor_execute", listener)
+        result.unlink(missing_ok=True)
 
 
-def explain(engine: Engine, dialect: str, sql: str, params) -> list[str]:
-    prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
-    with engine.connect() as connection:
-        rows = connection.exec_driver_sql(prefix + sql, params).all()
-        connection.rollback()
-    return [str(row[-1]) for row in rows]
+# ---------------------------------------------------------------------------------------------------
+# The same stored state for every run
+
+
+class SqliteState:
+    """A copy of the built database file for each run."""
+
+    def __init__(self, engine: Engine) -> None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        self.base = Path(make_url(engine_url(engine)).database)
+        self.run = self.base.with_name("run.db")
+
+    def fresh(self) -> str:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.run}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.base, self.run)
+        return f"sqlite:///{self.run}"
+
+
+class PostgresState:
+    """The built state saved in tables of the schema; what a run changed is put back with SQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine_url(engine)
+        statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+        with engine.begin() as connection:
+            connection.execute(text(
+                "CREATE TABLE bench_saved_occurrence AS SELECT id, status, next_action_at, ladder_done_until "
+                f"FROM occurrence WHERE status IN ({statuses})"))
+            connection.execute(text("CREATE TABLE bench_saved_obligation AS "
+                                    "SELECT id, expanded_through, next_expand_at FROM obligation"))
+            self.max_occurrence = connection.scalar(text("SELECT coalesce(max(id), 0) FROM occurrence"))
+            self.max_notification = connection.scalar(text("SELECT coalesce(max(id), 0) FROM notification"))
+        self.dirty = False
+
+    def fresh(self) -> str:
+        if self.dirty:
+            with self.engine.begin() as connection:
+                connection.execute(text("DELETE FROM notification WHERE id > :n"), {"n": self.max_notification})
+                connection.execute(text("DELETE FROM occurrence WHERE id > :n"), {"n": self.max_occurrence})
+                connection.execute(text(
+                    "UPDATE occurrence o SET status = s.status, next_action_at = s.next_action_at, "
+                    "ladder_done_until = s.ladder_done_until FROM bench_saved_occurrence s WHERE o.id = s.id AND "
+                    "(o.status, o.next_action_at, o.ladder_done_until) IS DISTINCT FROM "
+                    "(s.status, s.next_action_at, s.ladder_done_until)"))
+                connection.execute(text(
+                    "UPDATE obligation o SET expanded_through = s.expanded_through, next_expand_at = s.next_expand_at "
+                    "FROM bench_saved_obligation s WHERE o.id = s.id AND (o.expanded_through, o.next_expand_at) "
+                    "IS DISTINCT FROM (s.expanded_through, s.next_expand_at)"))
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM ANALYZE occurrence, notification, obligation"))
+        self.dirty = True
+        return self.url
+
+
+# ---------------------------------------------------------------------------------------------------
+# What a run wrote, to compare the contenders
+
+
+def outcome(url: str) -> dict:
+    """The outbox rows and the occurrence states a run left (occurrences stored before it only)."""
+    from obligations.models.db import create_db_engine
+
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            notes = connection.execute(text(
+                "SELECT dedup_key, kind, step, level, recipient_id, channel, status, due_at, next_attempt_at, "
+                "payload, occurrence_id FROM notification")).all()
+            states = connection.execute(text(
+                "SELECT id, status, next_action_at, ladder_done_until FROM occurrence")).all()
+    finally:
+        engine.dispose()
+    rows = {}
+    for key, *rest, payload, occurrence_id in notes:
+        payload = json.loads(payload) if isinstance(payload, str) else payload
+        rows[key] = (*map(str, rest), json.dumps(payload, sort_keys=True), occurrence_id)
+    return {"notifications": rows, "states": {row[0]: tuple(map(str, row[1:])) for row in states}}
+
+
+def compare(reference: dict, other: dict, stored_max: int) -> dict:
+    """Whether ``other`` wrote what ``reference`` wrote, about the occurrences stored before the run."""
+    def notes(outcome_: dict) -> dict:
+        return {k: v for k, v in outcome_["notifications"].items() if v[-1] is not None and v[-1] <= stored_max}
+
+    def states(outcome_: dict) -> dict:
+        return {k: v for k, v in outcome_["states"].items() if k <= stored_max}
+
+    ref_notes, other_notes = notes(reference), notes(other)
+    ref_states, other_states = states(reference), states(other)
+    differing = sorted(k for k in ref_states if ref_states[k] != other_states.get(k))
+    result = {
+        "same_outbox": ref_notes == other_notes,
+        "same_occurrences": not differing,
+        "outbox_rows": [len(ref_notes), len(other_notes)],
+    }
+    if ref_notes != other_notes:
+        only = sorted(set(ref_notes) ^ set(other_notes))[:3]
+        changed = [k for k in set(ref_notes) & set(other_notes) if ref_notes[k] != other_notes[k]][:2]
+        log(f"    outbox differs: keys in one only {only}; "
+            f"rows differing {[(ref_notes[k], other_notes[k]) for k in changed]}")
+    if differing:
+        examples = [(k, ref_states[k], other_states.get(k)) for k in differing[:2]]
+        log(f"    occurrences differ ({len(differing)}), e.g. {examples}")
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------
 
 
-def _setup(engine: Engine, rt: Runtime, dialect: str, provinces: int) -> dict:
-    started = time.perf_counter()
-    log(f"building {provinces} provinces")
-    build_world(engine, rt, provinces)
-    log(f"steady state at T0 = {T0.isoformat()} (07:30 in Hanoi), horizon {HORIZON_DAYS} days")
-    steady_state(engine, rt, dialect)
-    setup_s = time.perf_counter() - started
-    with Session(engine) as session:
-        counts = {
-            "obligations": session.scalar(select(func.count()).select_from(Obligation)),
-            "occurrences_stored": session.scalar(select(func.count()).select_from(Occurrence)),
-            "occurrences_open": session.scalar(
-                select(func.count()).select_from(Occurrence).where(Occurrence.status.in_(OPEN_STATUSES))
-            ),
-            "occurrences_due": raw_due_count(engine, T1)[1],
-        }
-    log(f"setup took {setup_s:.1f}s: {counts['obligations']} obligations, {counts['occurrences_stored']} occurrences "
-        f"stored, {counts['occurrences_open']} open, {counts['occurrences_due']} due at T1 = {T1.isoformat()}")
-    return counts | {"setup_s": round(setup_s, 1)}
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
 
 
-@dataclass
-class Measured:
-    engine_times: list[float]
-    naive_times: list[float]
-    raw_times: list[float]
-    first: EngineRun
-    naive_acted: set[int]
-    captured: dict
-
-
-def _measure(engine: Engine, rt: Runtime, repeat: int) -> Measured:
-    engine_times, naive_times, raw_times = [], [], []
-    first: EngineRun | None = None
-    naive_acted: set[int] = set()
+def measure_morning(state: SqliteState | PostgresState, world: World, repeat: int) -> dict:
+    times: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    first: dict[str, dict] = {}
+    outcomes: dict[str, dict] = {}
     for rep in range(1, repeat + 1):
-        with capture_due_query(engine) as captured:
-            run = engine_sweep(engine, rt, T1, record=first is None)
-        first = first or run
-        engine_times.append(run.seconds)
-        seconds, naive_acted, scanned = naive_loop(engine, rt, T1)
-        naive_times.append(seconds)
-        raw_times.append(raw_due_count(engine, T1)[0])
-        log(f"repetition {rep}/{repeat}: engine sweep {run.seconds:.3f}s "
-            f"({run.stats.occurrences_processed} processed, {run.stats.notifications} notifications), "
-            f"naive loop {seconds:.3f}s ({scanned} open scanned), raw count {raw_times[-1] * 1000:.2f}ms")
-    assert first is not None and first.acted is not None
-    return Measured(engine_times, naive_times, raw_times, first, naive_acted, captured)
+        for name in CONTENDERS:
+            url = state.fresh()
+            result = run_child(name, url, world.morning)
+            times[name].append(result["seconds"])
+            if rep == 1:
+                first[name] = result
+                outcomes[name] = outcome(url)
+            log(f"  {world.morning.date()} repetition {rep}/{repeat}: {name} {result['seconds']:.3f}s")
+    agree = {name: compare(outcomes["sweep"], outcomes[name], world.max_id) for name in ("floor", "naive")}
+    minimal_rows = len(outcomes["minimal"]["notifications"])
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    sweep = first["sweep"]
+    contenders = {
+        name: {"median_s": round(medians[name], 4), "runs_s": [round(t, 4) for t in times[name]],
+               "due_rows_per_s": round(world.due / medians[name]) if medians[name] else None}
+        for name in CONTENDERS
+    }
+    return {
+        "morning": world.morning.isoformat(),
+        "occurrences_stored": world.occurrences,
+        "occurrences_by_kind": world.by_kind,
+        "occurrences_open": world.open,
+        "occurrences_due": world.due,
+        "due_share_pct": round(100 * world.due / world.occurrences, 2),
+        "provinces": world.provinces,
+        "setup_s": world.setup_s,
+        "sweep_stats": sweep["stats"],
+        "messages_written": sum(sweep["stats"]["by_kind"].values()),
+        "contenders": contenders,
+        "ratios": {
+            "sweep_over_floor": ratio(medians["sweep"], medians["floor"]),
+            "sweep_over_minimal": ratio(medians["sweep"], medians["minimal"]),
+            "naive_over_sweep": ratio(medians["naive"], medians["sweep"]),
+        },
+        "us_per_due_row": round(1e6 * medians["sweep"] / world.due, 1) if world.due else None,
+        "peak_memory_mib": sweep["maxrss_mib"],
+        "memory_before_sweep_mib": sweep["maxrss_before_mib"],
+        "agree": agree | {"minimal_rows": [len(outcomes["sweep"]["notifications"]), minimal_rows]},
+        "due_query": sweep["due_query"],
+    }
 
 
-def _agreement(first: EngineRun, naive_acted: set[int]) -> bool:
-    agree = first.acted <= naive_acted
-    log(f"agreement: engine acted on {len(first.acted)} stored occurrences, the naive loop found work for "
-        f"{len(naive_acted)}; engine within naive: {agree}; identical: {first.acted == naive_acted}")
-    if not agree:
-        log(f"  engine only (first 10): {sorted(first.acted - naive_acted)[:10]}")
-    if naive_acted - first.acted:
-        log(f"  naive only (missed by the engine, first 10): {sorted(naive_acted - first.acted)[:10]}")
-    if first.acted_new:
-        log(f"  plus {first.acted_new} occurrences created by materialise at T1")
-    return agree
+def nothing_due(state: SqliteState | PostgresState, world: World, flow: bool) -> dict:
+    """The sweep function, and a warm flow run, at the moment the state was left: nothing is due."""
+    url = state.fresh()
+    idle = run_child("idle", url, world.before)
+    log(f"  nothing due: sweep function {idle['seconds'] * 1000:.1f} ms (first call {idle['first_s'] * 1000:.1f} ms)")
+    result = {"sweep_function_s": round(idle["seconds"], 5), "sweep_function_first_s": round(idle["first_s"], 5)}
+    if flow:
+        ran = run_child("flow", url, world.before)
+        log(f"  nothing due: sweep_flow warm {ran['seconds']:.3f}s as the command line runs it, "
+            f"{ran['with_heartbeat_s']:.3f}s with Prefect's heartbeat (first {ran['first_s']:.3f}s)")
+        result |= {"flow_warm_s": round(ran["seconds"], 4), "flow_first_s": round(ran["first_s"], 4),
+                   "flow_warm_with_heartbeat_s": round(ran["with_heartbeat_s"], 4)}
+    return result
 
 
-def _uses_index(engine: Engine, dialect: str, captured: dict) -> bool:
-    """Logs the plans of the due-occurrence query and of the raw count; whether the first uses the index."""
-    if "sql" not in captured:
-        raise SystemExit("bench: the due-occurrence query was not seen; did flows.sweep.advance change?")
-    plan = explain(engine, dialect, captured["sql"], captured["params"])
-    log("due-occurrence query (models.queries.due_occurrences), as sent:\n    " + " ".join(captured["sql"].split()))
-    log("its plan:\n    " + "\n    ".join(plan))
-    count_sql = "SELECT count(*) FROM occurrence WHERE next_action_at <= " + ("?" if dialect == "sqlite" else "%(t)s")
-    count_params = (captured["params"][0],) if dialect == "sqlite" else {"t": T1}
-    log("raw count's plan:\n    " + "\n    ".join(explain(engine, dialect, count_sql, count_params)))
-    return any("ix_occurrence_next_action_at" in line for line in plan)
+def versions(engine: Engine, dialect: str) -> dict:
+    found = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    if dialect == "postgresql":
+        with engine.connect() as connection:
+            found["postgresql"] = connection.scalar(text("SHOW server_version"))
+    return found
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.sweep", description=__doc__.splitlines()[0])
-    parser.add_argument("--provinces", type=int, default=20, help="provinces, each with one plan (default 20)")
+    parser.add_argument("--occurrences", type=int, default=10_000,
+                        help="about how many occurrences are stored (10000, 100000, 1000000; default 10000)")
     parser.add_argument("--database-url", default=None,
                         help="SQLAlchemy URL; default a temporary SQLite file. On PostgreSQL a fresh schema "
                              "bench_<random> is created and dropped at the end.")
     parser.add_argument("--repeat", type=int, default=3, help="measured repetitions, the median is kept (default 3)")
+    parser.add_argument("--mornings", default=",".join(MORNINGS),
+                        help=f"which mornings, comma-separated (default {','.join(MORNINGS)})")
+    parser.add_argument("--no-flow", dest="flow", action="store_false",
+                        help="skip the flow run when nothing is due (it starts Prefect's test harness, ~15 s)")
     args = parser.parse_args(argv)
-    if args.provinces < 1 or args.repeat < 1:
-        parser.error("--provinces and --repeat must be at least 1")
+    mornings = [m for m in args.mornings.split(",") if m]
+    if args.occurrences < 1 or args.repeat < 1 or not set(mornings) <= set(MORNINGS) or not mornings:
+        parser.error(f"--occurrences and --repeat must be at least 1; --mornings among {', '.join(MORNINGS)}")
 
-    rt = Runtime(Settings(horizon_days=HORIZON_DAYS, zone=ZONE))
-    with fresh_database(args.database_url) as (engine, dialect):
-        counts = _setup(engine, rt, dialect, args.provinces)
-        measured = _measure(engine, rt, args.repeat)
-        agree = _agreement(measured.first, measured.naive_acted)
-        uses_index = _uses_index(engine, dialect, measured.captured)
-
-    engine_s, naive_s = statistics.median(measured.engine_times), statistics.median(measured.naive_times)
-    result = {
-        "database": dialect,
-        "provinces": args.provinces,
-        **{k: v for k, v in counts.items() if k != "setup_s"},
-        "notifications_written": measured.first.stats.notifications,
-        "engine_sweep_s": round(engine_s, 4),
-        "naive_loop_s": round(naive_s, 4),
-        "raw_sql_due_count_s": round(statistics.median(measured.raw_times), 6),
-        "speedup_vs_naive": round(naive_s / engine_s, 1) if engine_s else None,
-        "uses_index": uses_index,
-        "agree": agree,
-        "setup_s": counts["setup_s"],
-    }
-    log(f"total {time.perf_counter() - STARTED:.1f}s")
-    print(json.dumps(result))
+    rt = Runtime(bench_settings())
+    result: dict = {"benchmark": "sweep", "occurrences_requested": args.occurrences, "repeat": args.repeat,
+                    "cores": os.cpu_count(), "mornings": {}}
+    for name in mornings:
+        with fresh_database(args.database_url) as (engine, dialect):
+            result.setdefault("database", dialect)
+            result.setdefault("versions", versions(engine, dialect))
+            world = build(engine, rt, dialect, occurrences=args.occurrences, morning=MORNINGS[name])
+            state = SqliteState(engine) if dialect == "sqlite" else PostgresState(engine)
+            result["mornings"][name] = measure_morning(state, world, args.repeat)
+            if name == mornings[0]:
+                result["nothing_due"] = nothing_due(state, world, args.flow)
+    result["total_s"] = round(time.perf_counter() - STARTED, 1)
+    log(f"total {result['total_s']}s")
+    print(json.dumps(result, default=str))
     return result
 
 
