@@ -24,9 +24,14 @@ def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Se
     table = model.__table__
     rows = _uniform(table, rows)
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing().returning(table.primary_key.columns.values()[0])
-    return len(session.execute(statement, list(rows)).all())
+    if dialect == "postgresql":
+        # One short statement sent for each row in psycopg's pipeline, its text parsed once: as one
+        # multi-row INSERT (SQLAlchemy's pages of 1,000 rows, 14,000 placeholders) psycopg parsed every
+        # page's text on the client, a third of a PostgreSQL sweep. The rows affected are the new ones.
+        statement = postgresql.insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+        return session.connection().execute(statement, rows).rowcount
+    statement = sqlite.insert(table).on_conflict_do_nothing().returning(table.primary_key.columns.values()[0])
+    return len(session.execute(statement, rows).all())
 
 
 def group_members(session: Session, group_ids: set[int]) -> dict[int, list[int]]:
