@@ -57,6 +57,16 @@ END_OF_TIME = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def maxrss_mib() -> float:
+    """This process's peak resident memory. Linux carries ``ru_maxrss`` across exec, so a child started by
+    a parent holding a large world would report the parent's peak; ``VmHWM`` belongs to this process's
+    own memory and starts anew at exec."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
