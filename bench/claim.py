@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import event, text, update
 from sqlalchemy.engine import Engine
 
-from bench.world import fresh_database, log
+from bench.database import fresh_database, log
 from obligations.config.settings import Settings
 from obligations.flows.runtime import Runtime
 from obligations.models import claim as claims

@@ -41,7 +41,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 
-from bench.world import STARTED, bench_settings, engine_url, fresh_database, log
+from bench.database import STARTED, engine_url, fresh_database, log
+from bench.world import bench_settings
 from obligations.config.settings import settings_in_force
 from obligations.flows.runtime import Runtime
 from obligations.models.db import session_scope

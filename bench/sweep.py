@@ -40,17 +40,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from bench.world import (
-    MORNINGS,
-    OPEN_STATUSES,
-    STARTED,
-    World,
-    bench_settings,
-    build,
-    engine_url,
-    fresh_database,
-    log,
-)
+from bench.database import STARTED, engine_url, fresh_database, log
+from bench.world import MORNINGS, OPEN_STATUSES, World, bench_settings, build
 from obligations.flows.runtime import Runtime
 
 CONTENDERS = ("sweep", "floor", "minimal", "naive")

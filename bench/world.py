@@ -20,24 +20,19 @@ rules (``rules.schedule.periods``, ``rules.ladder.catch_up``, ``rules.status``);
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
+from bench.catalogue import AGENCY_CODES, DEPARTMENTS, GROUP, KINDS, MEMBERS, PROVINCE_NAMES, SPECS, Spec
+from bench.database import analyze, chunks, log
 from obligations.config.settings import Settings
 from obligations.flows.runtime import Runtime
-from obligations.models.db import create_db_engine, upgrade
 from obligations.models.tables import (
     Agency,
     AgencyGroup,
@@ -50,7 +45,7 @@ from obligations.models.tables import (
     Provision,
 )
 from obligations.rules.ladder import Policy, catch_up, chain_end, reminder_window_opens
-from obligations.rules.schedule import CHECKINS, Period, Schedule, periods
+from obligations.rules.schedule import Period, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
 ZONE = "Asia/Ho_Chi_Minh"
@@ -72,195 +67,18 @@ def local_morning(day: date) -> datetime:
 # deadline; many due rows only change status.
 MORNINGS = {"typical": local_morning(date(2019, 10, 22)), "quarter_end": local_morning(date(2019, 10, 1))}
 
-PROVINCE_NAMES = [
-    "Khánh Hòa", "Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Quảng Ninh", "Thừa Thiên Huế", "Nghệ An",
-    "Thanh Hóa", "Lâm Đồng", "Bình Định", "Đồng Nai", "Bà Rịa - Vũng Tàu", "Lào Cai", "Quảng Nam",
-    "An Giang", "Kiên Giang", "Đắk Lắk", "Thái Nguyên", "Bắc Ninh",
-]
-# 23 agencies under the provincial People's Committee besides SNGV; the first 20 form the group.
-DEPARTMENTS = [
-    ("STTTT", "Sở Thông tin và Truyền thông"), ("SKHDT", "Sở Kế hoạch và Đầu tư"), ("STC", "Sở Tài chính"),
-    ("SVHTTDL", "Sở Văn hóa, Thể thao và Du lịch"), ("SGDDT", "Sở Giáo dục và Đào tạo"), ("SYT", "Sở Y tế"),
-    ("SCT", "Sở Công Thương"), ("SNNPTNT", "Sở Nông nghiệp và Phát triển nông thôn"),
-    ("STNMT", "Sở Tài nguyên và Môi trường"), ("SXD", "Sở Xây dựng"), ("SGTVT", "Sở Giao thông vận tải"),
-    ("SNV", "Sở Nội vụ"), ("SLDTBXH", "Sở Lao động - Thương binh và Xã hội"), ("STP", "Sở Tư pháp"),
-    ("SKHCN", "Sở Khoa học và Công nghệ"), ("UBND-TP", "Ủy ban nhân dân thành phố"),
-    ("UBND-TX", "Ủy ban nhân dân thị xã"), ("UBND-H1", "Ủy ban nhân dân huyện thứ nhất"),
-    ("UBND-H2", "Ủy ban nhân dân huyện thứ hai"), ("UBND-H3", "Ủy ban nhân dân huyện thứ ba"),
-    ("CAT", "Công an tỉnh"), ("BCHQS", "Bộ Chỉ huy Quân sự tỉnh"), ("BQLKKT", "Ban Quản lý Khu kinh tế"),
-]
-AGENCY_CODES = ["UBND-TINH", "SNGV", *(code for code, _ in DEPARTMENTS)]
-MEMBERS = [code for code, _ in DEPARTMENTS[:20]]
-GROUP = "*group*"
-
-
-@dataclass(frozen=True)
-class Spec:
-    ref: str
-    title: str
-    lead: str  # an agency code, or GROUP
-    kind: str  # recurring | continuous | once | cycle
-    rrule: str | None = None
-    due: date | None = None
-    inclusive: bool = False
-    phrase: str = ""
-    cycle: str | None = None
-
-    @property
-    def policy(self) -> str:
-        return "checkin" if self.kind == "continuous" else "default"
-
-    @property
-    def schedule(self) -> Schedule:
-        return Schedule(kind=self.kind, due=self.due, rrule=self.rrule, inclusive=self.inclusive,  # type: ignore[arg-type]
-                        phrase=self.phrase, cycle=self.cycle,
-                        checkin=CHECKINS["quarterly"] if self.kind == "continuous" else None)
-
-    @property
-    def label(self) -> str:
-        """The schedule's kind as reported: yearly, quarterly, monthly, once, continuous, cycle."""
-        if self.kind != "recurring":
-            return self.kind
-        return "monthly" if "MONTHLY" in (self.rrule or "") else "quarterly" if "," in (self.rrule or "") else "yearly"
-
-
-def _monthly(ref: str, title: str, day: int, inclusive: bool) -> Spec:
-    phrase = f"{'chậm nhất' if inclusive else 'trước'} ngày {day} hàng tháng"
-    return Spec(ref, title, GROUP, "recurring", f"FREQ=MONTHLY;BYMONTHDAY={day}", inclusive=inclusive, phrase=phrase)
-
-
-CONTINUOUS_TASKS = [
-    "Tuyên truyền, phổ biến chủ trương, chính sách đối ngoại của Đảng và Nhà nước",
-    "Tăng cường quan hệ hữu nghị với các tổ chức nhân dân nước ngoài",
-    "Vận động viện trợ phi chính phủ nước ngoài",
-    "Quản lý hoạt động của các tổ chức phi chính phủ nước ngoài trên địa bàn",
-    "Công tác người Việt Nam ở nước ngoài",
-    "Thông tin đối ngoại, quảng bá hình ảnh địa phương",
-    "Bảo vệ chủ quyền biển, đảo",
-    "Quản lý đoàn ra, đoàn vào",
-    "Phối hợp với Liên hiệp các tổ chức hữu nghị tỉnh",
-    "Đào tạo, bồi dưỡng cán bộ làm công tác đối ngoại",
-    "Hợp tác quốc tế về văn hóa, giáo dục, y tế",
-    "Xúc tiến đầu tư, thương mại, du lịch gắn với đối ngoại nhân dân",
-]
-SPECS: list[Spec] = [
-    _monthly("III.6.1", "Báo cáo tháng tình hình hoạt động đối ngoại", 20, False),
-    _monthly("III.6.2", "Báo cáo tháng về đoàn ra, đoàn vào", 25, True),
-    _monthly("III.6.8", "Báo cáo tháng về tình hình người nước ngoài", 5, True),
-    _monthly("III.6.9", "Báo cáo tháng về viện trợ phi chính phủ nước ngoài", 10, False),
-    _monthly("III.6.10", "Báo cáo tháng về thông tin đối ngoại", 15, True),
-    _monthly("III.6.11", "Báo cáo tháng về công tác lãnh sự", 28, False),
-    Spec("III.6.12", "Báo cáo quý tình hình thực hiện kế hoạch", GROUP, "recurring",
-         "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=18", phrase="trước ngày 18 tháng cuối quý"),
-    Spec("III.6.13", "Báo cáo quý về hợp tác quốc tế", GROUP, "recurring",
-         "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=25", inclusive=True, phrase="chậm nhất ngày 25 tháng cuối quý"),
-    Spec("III.6.4", "Báo cáo tổng hợp kết quả công tác đối ngoại nhân dân", GROUP, "recurring",
-         "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=15", phrase="trước ngày 15 tháng 12 hàng năm"),
-    Spec("III.6.5", "Báo cáo sơ kết 6 tháng", GROUP, "recurring",
-         "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=15", phrase="trước ngày 15 tháng 6 hàng năm"),
-    Spec("III.6.6", "Báo cáo công tác thông tin đối ngoại", GROUP, "recurring",
-         "FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=30", inclusive=True, phrase="chậm nhất ngày 30 tháng 11 hàng năm"),
-    Spec("III.6.7", "Báo cáo tình hình người nước ngoài trên địa bàn", GROUP, "recurring",
-         "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20", phrase="trước ngày 20 tháng 12 hàng năm"),
-    *[Spec(f"III.2.{n}", title, GROUP, "continuous", phrase="thường xuyên")
-      for n, title in enumerate(CONTINUOUS_TASKS, start=1)],
-    *[Spec(f"III.3.{n}", title, lead, "continuous", phrase="thường xuyên") for n, (lead, title) in enumerate(
-        [("SNGV", "Theo dõi, tổng hợp tình hình đối ngoại nhân dân"), ("STTTT", "Quản lý thông tin đối ngoại"),
-         ("SVHTTDL", "Giao lưu văn hóa với nước ngoài"), ("SKHDT", "Quản lý nguồn viện trợ")], start=1)],
-    *[Spec(f"III.1.{n}", title, lead, "once", due=due, inclusive=True, phrase=f"chậm nhất ngày {due:%d/%m/%Y}")
-      for n, (lead, title, due) in enumerate(
-          [("SNGV", "Tham mưu ban hành Quy chế quản lý hoạt động đối ngoại", date(2017, 9, 30)),
-           ("SNV", "Kiện toàn tổ chức bộ máy làm công tác đối ngoại", date(2018, 3, 31)),
-           ("STC", "Bố trí kinh phí thực hiện kế hoạch", date(2018, 12, 31)),
-           ("SNGV", "Sơ kết giữa kỳ thực hiện kế hoạch", date(2019, 7, 15)),
-           ("STTTT", "Xây dựng trang thông tin đối ngoại", date(2019, 12, 31)),
-           ("SNGV", "Tổng kết thực hiện kế hoạch giai đoạn 2017-2020", date(2020, 12, 15))], start=1)],
-    Spec("III.5.1", "Xây dựng dự toán kinh phí đối ngoại nhân dân", GROUP, "cycle", cycle="budget",
-         phrase="vào thời điểm xây dựng dự toán hàng năm"),
-    Spec("III.5.2", "Đề xuất chương trình đối ngoại năm sau", GROUP, "cycle", cycle="budget",
-         phrase="vào thời điểm xây dựng dự toán hàng năm"),
-]
-KINDS = sorted({spec.label for spec in SPECS})
-
-STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def bench_settings(**overrides) -> Settings:
     """The settings every benchmark process uses: the plan's zone, the default horizon, no .env file."""
     return Settings(_env_file=None, zone=ZONE, horizon_days=HORIZON_DAYS, **overrides)
 
 
-# ---------------------------------------------------------------------------------------------------
-# The database
+def fresh_runtime() -> Runtime:
+    """A runtime with nothing cached yet, as a scheduled run starts with."""
+    return Runtime(bench_settings())
 
 
-def _bench_schema() -> str:
-    return f"bench_{secrets.token_hex(4)}"
-
-
-def url_with_schema(url: str, schema: str) -> str:
-    """A PostgreSQL URL whose connections use ``schema`` (what another process, or the flow, opens)."""
-    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
-
-
-@contextmanager
-def fresh_database(url: str | None) -> Iterator[tuple[Engine, str]]:
-    """A migrated, empty database; removed afterwards (a temporary SQLite file or a PostgreSQL schema).
-
-    The engine's URL (``engine.url``, with the schema in its search path on PostgreSQL) is what a
-    child process opens.
-    """
-    tmp = None
-    schema = None
-    admin = None
-    if url is None:
-        tmp = Path(tempfile.mkdtemp(prefix="obligations-bench-"))
-        url = f"sqlite:///{tmp / 'bench.db'}"
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        if parsed.database in (None, "", ":memory:"):
-            raise SystemExit("bench: give a SQLite file (the default is a temporary one), not an in-memory database")
-        if tmp is None and Path(parsed.database).exists():
-            raise SystemExit(f"bench: {parsed.database} exists; the benchmark needs a fresh database")
-        engine = create_db_engine(url)
-        where = parsed.database
-    elif backend == "postgresql":
-        schema = _bench_schema()
-        admin = create_db_engine(url)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = create_db_engine(url_with_schema(url, schema))
-        where = f"{parsed.render_as_string(hide_password=True)} schema {schema}"
-    else:
-        raise SystemExit(f"bench: unsupported database {backend!r} (sqlite or postgresql)")
-    try:
-        log(f"database: {backend} at {where}")
-        upgrade(engine)
-        yield engine, backend
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-            log(f"dropped schema {schema}")
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def engine_url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
+# The reason the sweep records on a step it skips (flows/sweep.py).
+SKIPPED_ERROR = "skipped: a later step was already due when the sweep ran"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -377,6 +195,22 @@ def _insert(connection, model, rows: list[dict], size: int = 10_000) -> None:
         connection.execute(insert(model.__table__), chunk)
 
 
+def _contact_rows(codes: list[str], agencies: dict[str, int]) -> list[dict]:
+    """A focal point and a manager per agency of each province, and the coordinating agency's coordinator."""
+    contacts = []
+    for p in codes:
+        for n, code in enumerate(AGENCY_CODES):
+            for role in ["focal_point", "manager"] + (["coordinator"] if code == "SNGV" else []):
+                zalo = n % 3 == 0  # a third of the contacts prefer Zalo
+                contacts.append({
+                    "agency_id": agencies[f"{p}-{code}"], "name": f"{role} {p}-{code}", "role": role,
+                    "title": None, "email": f"{role}.{p}-{code}@example.org".lower(),
+                    "zalo_user_id": f"{4_000_000_000 + len(contacts)}" if zalo else None, "phone": None,
+                    "channels": ["zalo", "email"] if zalo else ["email"], "language": "vi", "active": True,
+                })
+    return contacts
+
+
 def _static(engine: Engine, rt: Runtime, provinces: int, before: datetime) -> dict:
     """Policies, agencies, groups, contacts, plans, provisions and obligations; their ids."""
     codes = [f"P{p:03d}" for p in range(1, provinces + 1)]
@@ -397,17 +231,7 @@ def _static(engine: Engine, rt: Runtime, provinces: int, before: datetime) -> di
         groups = dict(c.execute(select(AgencyGroup.code, AgencyGroup.id)).all())
         _insert(c, AgencyGroupMember, [{"group_id": groups[f"{p}-SBN"], "agency_id": agencies[f"{p}-{code}"]}
                                        for p in codes for code in MEMBERS])
-        contacts = []
-        for p in codes:
-            for n, code in enumerate(AGENCY_CODES):
-                for role in ["focal_point", "manager"] + (["coordinator"] if code == "SNGV" else []):
-                    zalo = n % 3 == 0  # a third of the contacts prefer Zalo
-                    contacts.append({
-                        "agency_id": agencies[f"{p}-{code}"], "name": f"{role} {p}-{code}", "role": role,
-                        "title": None, "email": f"{role}.{p}-{code}@example.org".lower(),
-                        "zalo_user_id": f"{4_000_000_000 + len(contacts)}" if zalo else None, "phone": None,
-                        "channels": ["zalo", "email"] if zalo else ["email"], "language": "vi", "active": True,
-                    })
+        contacts = _contact_rows(codes, agencies)
         _insert(c, Contact, contacts)
         policies = dict(c.execute(select(PolicyRow.code, PolicyRow.id)).all())
         _insert(c, Plan, [
@@ -508,16 +332,6 @@ def _flush(connection, dialect: str, batch: list[dict]) -> None:
     with cursor.copy(f"COPY occurrence ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
         for row in batch:
             copy.write_row([row[column] for column in COPY_COLUMNS])
-
-
-def analyze(engine: Engine, dialect: str) -> None:
-    """Fresh planner statistics, as autovacuum (PostgreSQL) or ``ANALYZE`` (SQLite) would leave them."""
-    if dialect == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    else:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
 
 
 def due_count(engine: Engine, as_of: datetime) -> int:

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from bench import sweep as sweep_bench
-from bench.world import KINDS, MORNINGS, bench_settings, build, due_count, fresh_database
+from bench.catalogue import KINDS
+from bench.database import fresh_database
+from bench.world import MORNINGS, bench_settings, build, due_count
 from obligations.flows.runtime import Runtime
 
 
