@@ -20,10 +20,9 @@ from obligations.notifications.message_id import message_id
 from obligations.notifications.pacing import SharedRateLimit, server_configured
 from obligations.notifications.render import Rendered
 from obligations.notifications.send import Message, RateLimiter, recipient_url
-from obligations.notifications.zalo_tokens import DbTokenStore, configured_app_ids, seed
+from obligations.notifications.zalo_tokens import ZALO_SCHEMES, DbTokenStore, configured_app_ids, seed
 
 CHANNELS = ("email", "zalo", "zns")
-ZALO_SCHEMES = ("zalo", "zns")
 ZNS_TEXT_MAX = 30  # a ZNS template parameter takes at most 30 characters
 DEFAULT_RATE = 600  # messages a minute, for a channel the settings leave out
 MAIL_SCHEMES = ("mailto", "mailtos", "maildir")  # what becomes an email, with a Message-ID

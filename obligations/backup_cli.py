@@ -10,20 +10,12 @@ import typer
 from rich.table import Table
 
 from obligations.config.settings import get_settings
-from obligations.terminal import err, fail, out
+from obligations.terminal import database_shown, err, fail, out
 
 
 def add_backup_commands(app: typer.Typer) -> None:
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
-
-
-def _where(url: str) -> str:
-    """The database as a user may see it: a SQLite file's path, a server's URL without its password."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string(hide_password=True)
 
 
 def _number(value: int) -> str:
@@ -56,12 +48,12 @@ def backup_command(
     url = settings.database_url
     destination = file if file is not None else default_backup_path(url, settings.home)
     try:
-        with _waiting(url, f"Đang sao lưu {_where(url)} vào {destination}"):
+        with _waiting(url, f"Đang sao lưu {database_shown(url)} vào {destination}"):
             info = backup(url, destination)
     except BackupError as exc:
         raise fail(str(exc)) from None
     rows = sum(count for name, count in info.counts.items() if name != "alembic_version")
-    out.print(f"Đã sao lưu {_where(url)} vào {info.path.resolve()} ({_size(info.size)}, phiên bản lược đồ "
+    out.print(f"Đã sao lưu {database_shown(url)} vào {info.path.resolve()} ({_size(info.size)}, phiên bản lược đồ "
               f"{info.revision or 'không rõ'}): {_number(rows)} dòng trong {len(info.counts)} bảng.",
               highlight=False, markup=False, soft_wrap=True)
     table = Table(title="Số dòng theo bảng")
@@ -88,14 +80,14 @@ def restore_command(
     if not file.is_file():
         raise fail(f"không có tệp sao lưu {file}")
     if not yes:
-        raise fail(f"khôi phục sẽ thay toàn bộ nội dung của cơ sở dữ liệu {_where(url)} bằng nội dung của {file}; "
-                   "chạy lại với --yes để xác nhận")
+        raise fail(f"khôi phục sẽ thay toàn bộ nội dung của cơ sở dữ liệu {database_shown(url)} bằng nội dung "
+                   f"của {file}; chạy lại với --yes để xác nhận")
     try:
-        with _waiting(url, f"Đang khôi phục {file} vào {_where(url)}"):
+        with _waiting(url, f"Đang khôi phục {file} vào {database_shown(url)}"):
             info = restore(url, file)
     except BackupError as exc:
         raise fail(str(exc)) from None
-    out.print(f"Đã khôi phục {_where(url)} từ {file}: cơ sở dữ liệu ở phiên bản lược đồ {info.revision}.",
+    out.print(f"Đã khôi phục {database_shown(url)} từ {file}: cơ sở dữ liệu ở phiên bản lược đồ {info.revision}.",
               highlight=False, markup=False, soft_wrap=True)
     if info.behind:
         out.print(f"Phiên bản này cũ hơn phiên bản mới nhất ({info.head}): chạy `obligations db upgrade`.",

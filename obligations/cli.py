@@ -26,6 +26,7 @@ from obligations.terminal import (
     Actor,
     AsOf,
     FriendlyErrors,
+    database_shown,
     err,
     fail,
     jobs,
@@ -190,7 +191,7 @@ def status(
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
     if not report.views:
-        out.print(f"Chưa có kỳ thực hiện nào trong {_where(get_settings().database_url)} (thư mục dữ liệu "
+        out.print(f"Chưa có kỳ thực hiện nào trong {database_shown(get_settings().database_url)} (thư mục dữ liệu "
                   f"{get_settings().home}): nạp một kế hoạch bằng `obligations load TỆP.yaml`, hoặc chạy `make demo`.",
                   highlight=False, soft_wrap=True)
     out.print(status_table(f"Tình hình thực hiện đến {moment.isoformat()}", "Cơ quan", by_agency))
@@ -200,14 +201,6 @@ def status(
         out.print(table)
     if overdue:
         out.print(overdue_table(late))
-
-
-def _where(url: str) -> str:
-    """The database as a user may see it: a SQLite file's path, a server's URL without its password."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string(hide_password=True)
 
 
 OUTBOX_VI = {"pending": "chờ gửi", "retrying": "chờ gửi lại", "sending": "đang gửi", "dead": "không gửi được"}

@@ -140,6 +140,14 @@ class FriendlyErrors(typer.core.TyperGroup):
             ) from None
 
 
+def database_shown(url: str) -> str:
+    """The database as a user may see it: a SQLite file's path, a server's URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string(hide_password=True)
+
+
 @contextmanager
 def jobs() -> Iterator:
     """The Prefect flows, imported on demand (Prefect takes a second to import), for runs started here.
