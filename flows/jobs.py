@@ -125,22 +125,26 @@ def dead_markdown(dead: list) -> str:
 
 
 def report(key: str, *, swept: dict | None = None, dispatched: tuple[dict, list] | None = None,
-           extra: dict[str, int] | None = None, partition: str | None = None) -> None:
+           extra: dict[str, int] | None = None, plans: list[str] | None = None) -> None:
     """Log each step's counts in one line, and publish them as the artifact ``<key>-counts`` (and the
-    partition's name, for a partition); the dead messages of a dispatch as ``dispatch-dead-messages``."""
+    partition's name, for a partition of ``plans``); the dead messages of a dispatch as
+    ``dispatch-dead-messages``."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
     logger = get_run_logger()
+    partition = partition_name(plans) if plans else None
     where = f" [{partition}]" if partition else ""
     table: dict[str, int] = dict(extra or {})
     if extra:
         logger.info(_line(key + where, extra))
     if swept is not None:
-        table |= sweep_counts(swept)
-        logger.info(_line("sweep" + where, sweep_counts(swept)))
+        counts = sweep_counts(swept)
+        table |= counts
+        logger.info(_line("sweep" + where, counts))
     if dispatched is not None:
-        table |= dispatch_counts(dispatched[0])
-        logger.info(_line("dispatch", dispatch_counts(dispatched[0])))
+        counts = dispatch_counts(dispatched[0])
+        table |= counts
+        logger.info(_line("dispatch", counts))
     try:
         create_table_artifact([{"count": label, "value": value} for label, value in table.items()],
                               key=f"{key}-counts" + (f"-{partition}" if partition else ""),
@@ -165,7 +169,7 @@ def sweep_flow(as_of: datetime | None = None, plans: list[str] | None = None, re
     task = sweep_task if retry else sweep_task.with_options(retries=0)
     with partition_lock(plans):
         swept = task(_now(as_of), plans)
-    report("sweep", swept=swept, partition=partition_name(plans) if plans else None)
+    report("sweep", swept=swept, plans=plans)
     return swept
 
 
@@ -195,8 +199,7 @@ def sweep_and_dispatch_flow(as_of: datetime | None = None, plans: list[str] | No
     with partition_lock(plans):
         swept = sweep_task(moment, plans)
     dispatched = dispatch_task(moment)
-    report("sweep-and-dispatch", swept=swept, dispatched=dispatched,
-           partition=partition_name(plans) if plans else None)
+    report("sweep-and-dispatch", swept=swept, dispatched=dispatched, plans=plans)
     return {"sweep": swept, "dispatch": dispatched[0]}
 
 
@@ -231,66 +234,6 @@ def simulate_flow(start: date, end: date) -> dict:
 
 
 # ------------------------------------------------------------------------------ deployments
-
-SERVER_STARTUP_SECONDS = 120
-
-
-class ServerUnavailable(RuntimeError):
-    """The Prefect server `obligations serve` started did not come up; the message says why, in Vietnamese."""
-
-
-@contextmanager
-def prefect_api() -> Iterator[str]:
-    """The Prefect server `obligations serve` works with: the one PREFECT_API_URL names, else one started
-    here for the while, on 127.0.0.1 and PREFECT_SERVER_API_PORT (4200), its database in PREFECT_HOME.
-
-    Prefect's in-process API would not do: it runs no scheduler, so a schedule never starts a run, and
-    each flow run would start an API of its own, which does not know the deployment's concurrency slot
-    and cancels the run. The server's address goes into the environment, for the runs' processes.
-    """
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
-
-    settings = get_current_settings()
-    if settings.api.url:
-        yield settings.api.url
-        return
-    host, port = "127.0.0.1", settings.server.api.port
-    url = f"http://{host}:{port}/api"
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", host,
-                               "--port", str(port)], start_new_session=True)
-    try:
-        deadline = time.monotonic() + SERVER_STARTUP_SECONDS
-        while server.poll() is None:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).json() is True:
-                    break
-            except (httpx.HTTPError, ValueError):
-                if time.monotonic() > deadline:
-                    raise ServerUnavailable(f"máy chủ Prefect không trả lời tại {url}") from None
-            time.sleep(0.5)
-        else:
-            raise ServerUnavailable(f"máy chủ Prefect dừng ngay khi khởi động (cổng {port} đang bận?)")
-        os.environ["PREFECT_API_URL"] = url
-        with temporary_settings(updates={PREFECT_API_URL: url}):
-            yield url
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-
-
 
 def sweep_deployment_name(plans: list[str] | None) -> str:
     return SWEEP_DEPLOYMENT if not plans else f"{SWEEP_DEPLOYMENT}-{partition_name(plans)}"

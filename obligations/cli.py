@@ -365,7 +365,8 @@ def serve(
     from prefect import serve as prefect_serve
     from prefect.schedules import Cron
 
-    from obligations.flows.jobs import ServerUnavailable, deployments, prefect_api
+    from obligations.flows.jobs import deployments
+    from obligations.flows.server import ServerUnavailable, prefect_api
 
     partitions = [[code.strip() for code in p.split(",") if code.strip()] for p in partition or []]
     if any(not codes for codes in partitions):

@@ -9,16 +9,13 @@ a process group of its own, ended by its id when the test is done.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
+from obligations.flows.server import stop_group, wait_until_healthy
 from tests.smtp import free_port
 
 BIN = Path(sys.executable).parent
@@ -64,17 +61,12 @@ class PrefectServer:
                 "--no-ui", "--analytics-off", "--no-scheduler", "--no-late-runs"]
         database = {"PREFECT_API_DATABASE_CONNECTION_URL": self.database_url} if self.database_url else {}
         server = self.spawn("server", args, clean_environment(PREFECT_HOME=str(self.home), **database))
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited ({server.returncode}):\n{self.output()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).json() is True:
-                    return self
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the Prefect server did not answer in {STARTUP_SECONDS} s:\n{self.output()}")
+        state = wait_until_healthy(server, self.url, STARTUP_SECONDS, poll=0.3)
+        if state == "exited":
+            raise RuntimeError(f"the Prefect server exited ({server.returncode}):\n{self.output()}")
+        if state == "timeout":
+            raise RuntimeError(f"the Prefect server did not answer in {STARTUP_SECONDS} s:\n{self.output()}")
+        return self
 
     def create_process_pool(self, name: str) -> None:
         """A work pool of type ``process``, with that type's default job template."""
@@ -111,21 +103,3 @@ class PrefectServer:
         """End every process started here, workers first, each by its process group's id."""
         for process, _ in reversed(self.processes):
             stop_group(process)
-
-
-def stop_group(process: subprocess.Popen, grace: float = 10) -> None:
-    """SIGTERM to the process group ``process`` leads, SIGKILL after ``grace`` seconds."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # children left behind by a leader that exited
-    except ProcessLookupError:
-        pass
-    process.wait()

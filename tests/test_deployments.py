@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from obligations.config.settings import Settings, settings_in_force
-from obligations.flows import jobs
+from obligations.flows import jobs, server
 from obligations.flows.runtime import Runtime
 from obligations.flows.sweep import sweep
 from obligations.models.db import session_scope
@@ -215,5 +215,5 @@ def test_dispatch_lists_the_rows_that_went_dead(zalo_only, tmp_path):
 def test_serve_uses_the_configured_server_and_starts_none():
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), jobs.prefect_api() as url:
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), server.prefect_api() as url:
         assert url == "http://127.0.0.1:9/api"

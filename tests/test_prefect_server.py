@@ -20,12 +20,13 @@ from sqlmodel import Session
 
 from obligations.config.settings import CONFIG_DIR, Settings, settings_in_force
 from obligations.flows import entry
+from obligations.flows.server import stop_group
 from obligations.models.db import create_db_engine
 from obligations.models.tables import Notification, Occurrence
 from obligations.notifications.pacing import burst
 from tests.chaos.world import AS_OF, crowd
 from tests.conftest import PG_URL, REQUIRE_PG, _postgres_reachable
-from tests.prefect_server import BIN, PrefectServer, clean_environment, stop_group
+from tests.prefect_server import BIN, PrefectServer, clean_environment
 from tests.smtp import LoopbackSMTP
 from tests.world import vn
 
