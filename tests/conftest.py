@@ -27,6 +27,7 @@ import pytest_httpserver.httpserver
 import werkzeug.serving
 from pytest_httpserver import HTTPServer
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -125,15 +126,21 @@ def engine(request, tmp_path, sqlite_template):
     engine.dispose()
 
 
+def with_schema(url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections put ``schema`` in their search path: what another process (a
+    CLI run, a worker) opens to reach a test's own tables."""
+    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False)
+
+
 def url_of(engine) -> str:
-    """The engine's database as a URL another process (a CLI run, a worker) can open, password included;
-    on PostgreSQL the test's schema goes in its search path."""
-    url = engine.url
-    if url.get_backend_name() == "postgresql":
+    """The engine's database as a URL another process can open, password included; on PostgreSQL the
+    test's schema goes in its search path."""
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.url.get_backend_name() == "postgresql":
         with engine.connect() as connection:
-            schema = connection.scalar(text("select current_schema()"))
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
+            return with_schema(url, connection.scalar(text("select current_schema()")))
+    return url
 
 
 @pytest.fixture

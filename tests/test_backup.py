@@ -24,6 +24,7 @@ from obligations.flows import entry
 from obligations.models.backup import BackupError, backup, restore
 from obligations.models.db import alembic_config, create_db_engine, current_revision, upgrade
 from obligations.models.tables import Agency, AuditLog, Notification
+from tests.conftest import with_schema
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "examples" / "khanh-hoa-2017-2020.yaml"
 VN = timezone(timedelta(hours=7))
@@ -37,7 +38,7 @@ def database(request):
         url = request.getfixturevalue("sqlite_url")
     else:
         base, schema = request.getfixturevalue("pg_url")
-        url = f"{base}?options=-csearch_path%3D{schema}"
+        url = with_schema(base, schema)
     engine = create_db_engine(url)
     yield url, engine
     engine.dispose()
@@ -261,7 +262,7 @@ def test_restoring_into_a_missing_sqlite_file_creates_it(sqlite_url, tmp_path):
 @pytest.mark.postgres
 def test_a_dump_damaged_midway_rolls_the_whole_restore_back(pg_url, tmp_path):
     base, schema = pg_url
-    url = f"{base}?options=-csearch_path%3D{schema}"
+    url = with_schema(base, schema)
     fill(url, tmp_path)
     engine = create_db_engine(url)
     try:
@@ -299,7 +300,7 @@ def test_a_failed_pg_dump_leaves_no_file_and_says_why(pg_url, tmp_path, monkeypa
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{fake.parent}:{Path('/usr/bin')}:{Path('/bin')}")
     out = tmp_path / "out"
-    result = cli(f"postgresql://postgres:s3cret@{base.split('@', 1)[1]}?options=-csearch_path%3D{schema}",
+    result = cli(with_schema(f"postgresql://postgres:s3cret@{base.split('@', 1)[1]}", schema),
                  "backup", str(out / "x.dump"))
     assert result.exit_code == 2
     assert "pg_dump thất bại: pg_dump: error: connection lost" in one_error_line(result)
@@ -312,7 +313,7 @@ def test_a_failed_pg_dump_leaves_no_file_and_says_why(pg_url, tmp_path, monkeypa
 @pytest.mark.postgres
 def test_a_dump_of_another_schema_is_refused(pg_url, tmp_path):
     base, schema = pg_url
-    backup(f"{base}?options=-csearch_path%3D{schema}", tmp_path / "b.dump")
-    result = cli(f"{base}?options=-csearch_path%3Dpublic", "restore", str(tmp_path / "b.dump"), "--yes")
+    backup(with_schema(base, schema), tmp_path / "b.dump")
+    result = cli(with_schema(base, "public"), "restore", str(tmp_path / "b.dump"), "--yes")
     assert result.exit_code == 2
     assert f"lược đồ {schema}" in one_error_line(result) and "lược đồ public" in result.output

@@ -25,7 +25,7 @@ from obligations.models.db import create_db_engine
 from obligations.models.tables import Notification, Occurrence
 from obligations.notifications.pacing import burst
 from tests.chaos.world import AS_OF, crowd
-from tests.conftest import PG_URL, REQUIRE_PG, _postgres_reachable
+from tests.conftest import PG_URL, REQUIRE_PG, _postgres_reachable, with_schema
 from tests.prefect_server import BIN, PrefectServer, clean_environment
 from tests.smtp import LoopbackSMTP
 from tests.world import vn
@@ -111,8 +111,7 @@ def test_a_pool_worker_runs_the_deployed_flow_and_its_artifacts_match_the_databa
         url = f"sqlite:///{tmp_path / 'obligations.db'}"
     else:
         server = request.getfixturevalue("pg_server")
-        pg, schema = request.getfixturevalue("pg_url")
-        url = f"{pg}?options=-csearch_path%3D{schema}"
+        url = with_schema(*request.getfixturevalue("pg_url"))
     maildir = tmp_path / "maildir"
     settings = Settings(database_url=url, email_url=f"maildir://{maildir}")
     with settings_in_force(settings):
