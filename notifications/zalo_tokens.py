@@ -122,6 +122,12 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_engines_after_fork)
 
 
+def _stored(pair: TokenPair, updated_by: str, at: datetime) -> dict[str, Any]:
+    """A pair's columns as a save writes them."""
+    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token, "expires_at": pair.expires_at,
+            "updated_at": at, "updated_by": updated_by[:200]}
+
+
 def _record(row: Any) -> TokenRecord:
     pair = TokenPair(row.access_token, row.refresh_token, row.expires_at)
     return TokenRecord(row.app_id, pair, row.version, row.updated_at, row.updated_by)
@@ -147,8 +153,7 @@ class Held:
     def save(self, pair: TokenPair, updated_by: str, at: datetime | None = None) -> TokenRecord:
         """Write ``pair`` in the locked transaction (committed when the ``locked()`` block ends)."""
         at = at or datetime.now(UTC)
-        values = {"access_token": pair.access_token, "refresh_token": pair.refresh_token,
-                  "expires_at": pair.expires_at, "updated_at": at, "updated_by": updated_by[:200]}
+        values = _stored(pair, updated_by, at)
         app_id = self._store.app_id
         try:
             if self.record is None:
@@ -270,9 +275,7 @@ class DbTokenStore:
 
     def insert_if_absent(self, pair: TokenPair, updated_by: str) -> bool:
         """Store the app's first pair; False (and nothing written) when it has one already."""
-        values = {"app_id": self.app_id, "access_token": pair.access_token, "refresh_token": pair.refresh_token,
-                  "expires_at": pair.expires_at, "version": 1, "updated_at": datetime.now(UTC),
-                  "updated_by": updated_by[:200]}
+        values = {"app_id": self.app_id, "version": 1, **_stored(pair, updated_by, datetime.now(UTC))}
         try:
             with self.engine.begin() as connection:
                 if connection.execute(select(TABLE.c.version).where(TABLE.c.app_id == self.app_id)).first():
