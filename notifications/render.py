@@ -70,6 +70,7 @@ def _environment(html: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=html,
+        auto_reload=False,  # the templates ship with the package; a stat of each file per message bought nothing
     )
     env.filters["nl2br"] = nl2br
     env.filters["capitalize_first"] = capitalize_first
