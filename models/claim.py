@@ -303,5 +303,6 @@ def _settle_statement(columns: tuple[str, ...]):
         update(Notification.__table__)
         .where(row.id == bindparam("settled_id"), row.status == NotificationStatus.SENDING,
                row.lease_until == bindparam("settled_lease", type_=row.lease_until.type))
-        .values({column: bindparam(f"new_{column}", type_=row[column].type) for column in columns} | {"lease_until": None})
+        .values({column: bindparam(f"new_{column}", type_=row[column].type) for column in columns}
+                | {"lease_until": None})
     )
