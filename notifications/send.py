@@ -16,7 +16,7 @@ import apprise
 from apprise import NotifyFormat
 
 import obligations.notifications  # noqa: F401  (registers the project's plugins)
-from obligations.notifications import smtp
+from obligations.notifications import http_sessions, smtp
 from obligations.notifications.message_id import sending_with
 from obligations.notifications.outcome import Action, Failure
 
@@ -129,9 +129,11 @@ class _ThreadWarnings(logging.Handler):
             self.lines.append(record.getMessage())
 
 
-def send_with_apprise(message: Message, *, connections: smtp.Connections | None = None) -> SendResult:
-    """Send ``message`` through the apprise plugin of its URL; email over ``connections`` when given
-    (kept open from one message to the next, notifications/smtp.py), else over a connection of its own."""
+def send_with_apprise(message: Message, *, connections: smtp.Connections | None = None,
+                      sessions: http_sessions.Sessions | None = None) -> SendResult:
+    """Send ``message`` through the apprise plugin of its URL; email over ``connections`` and Zalo over
+    ``sessions`` when given (kept open from one message to the next: notifications/smtp.py,
+    notifications/http_sessions.py), else over a connection of its own."""
     server = apprise.Apprise.instantiate(message.url)
     if server is None:
         return SendResult(False, Failure(Action.DEAD, f"invalid or unsupported URL for channel {message.channel}"))
@@ -144,7 +146,7 @@ def send_with_apprise(message: Message, *, connections: smtp.Connections | None 
     apprise_log.addHandler(warnings)
     try:
         with sending_with(message.message_id, message.sent_at, text=message.text, kind=message.kind), \
-                smtp.using(connections):
+                smtp.using(connections), http_sessions.using(sessions):
             ok = server.notify(body=body, title=message.subject, body_format=body_format)
     except Exception as exc:  # noqa: BLE001 - a plugin failure is a failed send, recorded for retry
         log.warning("send through %s failed: %s", server.url(privacy=True), exc.__class__.__name__)
@@ -166,8 +168,8 @@ def for_one_run(sender: Sender) -> Iterator[Sender]:
     if sender is not send_with_apprise:
         yield sender
         return
-    with smtp.Connections() as connections:
-        yield partial(send_with_apprise, connections=connections)
+    with smtp.Connections() as connections, http_sessions.Sessions() as sessions:
+        yield partial(send_with_apprise, connections=connections, sessions=sessions)
 
 
 class RateLimiter:

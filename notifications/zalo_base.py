@@ -34,6 +34,7 @@ from apprise import NotifyType
 from apprise.plugins.base import NotifyBase
 from apprise.url import PrivacyMode
 
+from obligations.notifications import http_sessions
 from obligations.notifications.outcome import Action, Failure
 from obligations.notifications.zalo_tokens import (
     DB,
@@ -219,7 +220,7 @@ class ZaloBase(NotifyBase):
 
     def _post(self, access_token: str, payload: dict[str, Any]) -> Answer | Failure:
         try:
-            response = requests.post(
+            response = http_sessions.post(
                 self.api + self.api_path,
                 data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
                 headers={"access_token": access_token, "Content-Type": "application/json"},
@@ -292,7 +293,7 @@ class ZaloBase(NotifyBase):
 
     def _request_tokens(self, refresh_token: str) -> tuple[TokenPair, None] | tuple[None, Failure]:
         try:
-            response = requests.post(
+            response = http_sessions.post(
                 self.oauth + REFRESH_PATH,
                 data={"app_id": self.zalo_app_id, "refresh_token": refresh_token, "grant_type": "refresh_token"},
                 headers={"secret_key": self.secret_key, "Content-Type": "application/x-www-form-urlencoded"},
