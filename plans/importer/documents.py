@@ -1,4 +1,4 @@
-"""Plan documents (.txt, .docx) read into blocks: paragraphs and table rows, in document order.
+"""Plan documents (.txt, .docx, .pdf) read into blocks: paragraphs and table rows, in document order.
 
 Text files must be Unicode: UTF-8 (with or without a byte-order mark) or UTF-16 with its byte-order
 mark, which is what Word's "Unicode" text export writes. Legacy Vietnamese encodings (Windows-1258,
@@ -8,6 +8,9 @@ wrong letters silently, and a wrong letter in an agency's name makes a new agenc
 In a .docx, Word's automatic numbering and bullets are not part of a paragraph's text; they are worked
 out from the numbering definitions and put back in front of the text ("III. ", "1. ", "- "), so that
 the parser sees what the reader sees.
+
+A PDF with a text layer is read by :mod:`pdf` into paragraphs, as a .txt would hold them; a scanned
+PDF, a locked one and an old binary .doc are refused with a message saying what to do.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ class Block:
 
 
 def read_document(path: Path) -> list[Block]:
-    """The blocks of a .txt or .docx file; DocumentError if it cannot be read as one."""
+    """The blocks of a .txt, .docx or .pdf file; DocumentError if it cannot be read as one."""
     path = Path(path)
     try:
         if path.is_dir():
@@ -70,17 +73,29 @@ def read_blocks(data: bytes, *, name: str = "<document>") -> list[Block]:
     if data.startswith(b"PK\x03\x04"):
         return _docx_blocks(data, name)
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise DocumentError(
-            f"{name}: đây là tệp Word cũ (.doc); hãy mở bằng Word và lưu lại dưới dạng .docx "
-            "(an old binary Word file: save it as .docx)"
-        )
-    if data.startswith(b"%PDF"):
-        raise DocumentError(
-            f"{name}: tệp PDF chưa được hỗ trợ; hãy dùng bản .docx hoặc lưu nội dung thành tệp .txt UTF-8"
-        )
+        raise DocumentError(_ole2_message(data, name))
+    if b"%PDF-" in data[:1024]:  # readers accept a little junk before the marker; so do we
+        from obligations.plans.importer.pdf import pdf_blocks
+
+        return pdf_blocks(data, name)
     if name.lower().endswith(".docx"):
         raise DocumentError(f"{name}: tệp .docx bị hỏng hoặc không phải tệp Word (not a .docx file)")
     return blocks_from_text(decode_text(data, name=name))
+
+
+def _ole2_message(data: bytes, name: str) -> str:
+    """An OLE2 compound file: an old binary Word .doc, or a .docx locked with a password (Word stores
+    those encrypted inside an OLE2 file)."""
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return (
+            f"{name}: tệp Word được đặt mật khẩu; hãy mở bằng Word, bỏ mật khẩu rồi lưu lại dưới dạng .docx "
+            "(a password-protected Word file: remove the password and save it as .docx)"
+        )
+    return (
+        f"{name}: đây là tệp Word cũ (.doc), không đọc được; hãy mở bằng Word, chọn Tệp > \"Lưu thành\" "
+        "(\"Lưu như\", Save As), chọn kiểu Word Document (.docx) rồi dùng tệp .docx đó "
+        "(an old binary Word .doc: open it in Word, Save As .docx)"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
