@@ -105,7 +105,8 @@ def due_occurrences(session: Session, as_of: datetime, limit: int, *, plan_ids: 
 
 def set_next_actions(session: Session, changes: Sequence[dict]) -> None:
     """Write each due occurrence's new status, ladder mark and next action time in one statement (one
-    executemany on SQLite): ``changes`` holds ``id``, ``status``, ``ladder_done_until`` and ``next_action_at`` for each."""
+    executemany on SQLite): ``changes`` holds ``id``, ``status``, ``ladder_done_until`` and
+    ``next_action_at`` for each."""
     if not changes:
         return
     table = Occurrence.__table__
