@@ -78,6 +78,7 @@ class Collector:
     def __init__(self, plan: ParsedPlan) -> None:
         self.plan = plan
         self.period_end = plan.period[1] if plan.period else None  # the deadline of a "tổng kết" with no date
+        self.document_date = plan.signed  # the year of a date written without one; read before the body
         self.refs: set[str] = set()
 
     def unique(self, ref: str) -> str:

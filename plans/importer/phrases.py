@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
+from obligations.plans.importer.deadline import Deadline, DeadlineKind
+from obligations.plans.importer.not_deadlines import cuts_off, is_not_deadline, negated_spans
+from obligations.plans.importer.relative_deadlines import RELATIVE, counted_from, relative_of, this_or_next_year
 from obligations.plans.importer.text import fold, normalize
 from obligations.plans.importer.time_words import (
     AS_OF,
@@ -43,6 +45,7 @@ from obligations.plans.importer.time_words import (
     FINAL_REVIEW,
     LEADING,
     MARKER,
+    REPORT_KIND,
     RHYTHM,
     Expression,
     Rhythm,
@@ -56,84 +59,36 @@ __all__ = ["BUDGET_CYCLE", "Deadline", "find_deadlines"]
 
 BUDGET_CYCLE = "budget"  # the cycle name in config/defaults.yaml
 
-DeadlineKind = Literal["once", "recurring", "continuous", "cycle", "relative"]
-# The units of a relative deadline ("trong vòng 30 ngày", "15 ngày làm việc", "3 tháng").
-RelativeUnit = Literal["days", "working_days", "months"]
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """One deadline read from a phrase. ``start``/``end`` locate the phrase in the normalised text.
-
-    ``inferred`` says, in Vietnamese, what the reader guessed (a year taken from the document's date, a
-    deadline counted from the document's date), so the draft marks it for review; None when the text
-    said it all. A ``relative`` deadline ("trong 15 ngày làm việc kể từ khi nhận được") is counted from
-    an event the document does not date: ``count`` ``unit`` after ``event`` (the event's own words), for
-    the coordinator to anchor.
-    """
-
-    kind: DeadlineKind
-    phrase: str
-    due: date | None = None
-    rrule: str | None = None
-    inclusive: bool | None = None
-    cycle: str | None = None
-    inferred: str | None = None
-    count: int | None = None
-    unit: RelativeUnit | None = None
-    event: str | None = None
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``obligations plan parse --json``."""
-        shape = self._shape()
-        return shape | {"inferred": self.inferred} if self.inferred else shape
-
-    def _shape(self) -> dict[str, Any]:
-        if self.kind == "once":
-            assert self.due is not None
-            return {"kind": "once", "due": self.due.isoformat(), "inclusive": bool(self.inclusive),
-                    "phrase": self.phrase}
-        if self.kind == "recurring":
-            return {"kind": "recurring", "rrule": self.rrule, "inclusive": bool(self.inclusive),
-                    "phrase": self.phrase}
-        if self.kind == "cycle":
-            return {"kind": "cycle", "cycle": self.cycle, "phrase": self.phrase}
-        if self.kind == "relative":
-            return {"kind": "relative", "count": self.count, "unit": self.unit, "event": self.event,
-                    "phrase": self.phrase}
-        return {"kind": "continuous", "phrase": self.phrase}
-
-    @property
-    def reading(self) -> tuple:
-        """What the deadline means, without its words: equal readings are the same deadline."""
-        return (self.kind, self.due, self.rrule, self.inclusive, self.cycle, self.count, self.unit)
-
-
-def find_deadlines(text: str, *, table_cell: bool = False, period_end: date | None = None) -> list[Deadline]:
+def find_deadlines(
+    text: str, *, table_cell: bool = False, period_end: date | None = None, document_date: date | None = None
+) -> list[Deadline]:
     """Every deadline stated in ``text``, in the order they appear; never raises.
 
     ``table_cell``: the text is a table's deadline column ("Thời gian hoàn thành"), where a date needs no
     deadline word before it. ``period_end``: the plan's last day, the deadline of a "tổng kết" with no
-    date of its own.
+    date of its own. ``document_date``: the date under the document's header; a date with no year and no
+    rhythm around it ("trước ngày 15/01") then falls due once, in that year or the next (``inferred`` says
+    which), and "trong vòng 30 ngày kể từ ngày ký" counts from it. Without it such a date repeats yearly.
     """
     if not isinstance(text, str) or not text.strip():
         return []
     norm = normalize(text)
     folded = fold(norm)
-    return _Reader(norm, folded, table_cell=table_cell, period_end=period_end).read()
+    return _Reader(norm, folded, table_cell=table_cell, period_end=period_end, document_date=document_date).read()
 
 
 class _Reader:
-    def __init__(self, norm: str, folded: str, *, table_cell: bool, period_end: date | None) -> None:
+    def __init__(
+        self, norm: str, folded: str, *, table_cell: bool, period_end: date | None, document_date: date | None
+    ) -> None:
         self.norm = norm
         self.folded = folded
         self.table_cell = table_cell
         self.period_end = period_end
-        self.claimed: list[tuple[int, int]] = []
-        self.found: list[Deadline] = []
+        self.document_date = document_date
         self.clause_ends = [m.start() for m in CLAUSE_END.finditer(folded)]
+        self.claimed: list[tuple[int, int]] = negated_spans(folded, self.clause_ends)
+        self.found: list[Deadline] = []
 
     # ---------------------------------------------------------------------------------- helpers
 
@@ -168,6 +123,12 @@ class _Reader:
             return  # "31/02/2025"
         self._add("once", start, end, due=due, inclusive=inclusive)
 
+    def _once_this_year(self, month: int, day: int, inclusive: bool, start: int, end: int) -> None:
+        assert self.document_date is not None
+        inferred = this_or_next_year(month, day, self.document_date)
+        if inferred is not None:
+            self._add("once", start, end, due=inferred[0], inclusive=inclusive, inferred=inferred[1])
+
     # ------------------------------------------------------------------------------------- read
 
     def read(self) -> list[Deadline]:
@@ -175,12 +136,14 @@ class _Reader:
             self.claimed.append(match.span())
             self._add("cycle", match.start(), match.end(), cycle=BUDGET_CYCLE)
 
+        self._relative()
         rhythms = [rhythm_of(m) for m in RHYTHM.finditer(self.folded)]
         rhythms = [r for r in rhythms if not self._is_claimed(r.start, r.end)]
         expressions = self._expressions()
         for group in self._groups(expressions):
             self._read_group(group, rhythms)
         self._bare_rhythms(rhythms)
+        self._bare_reports()
         self._continuous()
         self._final_review()
 
@@ -200,11 +163,14 @@ class _Reader:
             if expression is None:
                 continue
             marker = MARKER.search(self.folded, max(0, match.start() - 60), match.start())
-            if marker is not None and marker.group("den") and AS_OF.search(self.folded, 0, match.start()):
+            if marker is not None and marker.group("den") and AS_OF.search(self.folded, 0, marker.end("den")):
                 marker = None  # "tính đến ngày": as of that day, not by it
+            if not self.table_cell and self._not_deadline(match.start(), marker):
+                self.claimed.append((match.start(), expression.end))  # its rhythm words go with it
+                continue
             previous = accepted[-1] if accepted else None
             if marker is not None:
-                expression.exclusive = "truoc" in marker.group(0)
+                expression.exclusive = "truoc" in marker.group(0) and not marker.group("hour")
                 expression.phrase_start = marker.start()
             elif previous is not None and CONNECTOR.fullmatch(self.folded[previous.end : match.start()]):
                 expression.exclusive = previous.exclusive  # "trước ngày 15/6 và ngày 15/12"
@@ -223,6 +189,11 @@ class _Reader:
             accepted.append(expression)
             self.claimed.append((expression.phrase_start, expression.end))
         return accepted
+
+    def _not_deadline(self, start: int, marker: re.Match | None) -> bool:
+        word = " ".join(marker.group("marker").split()) if marker is not None else None
+        before = marker.start() if marker is not None else start
+        return is_not_deadline(self.folded, self._clause(start)[0], before, word)
 
     def _leads(self, match: re.Match) -> bool:
         """A date that opens the text and is followed by a colon, a dash or nothing: "Tháng 01/2026: ...".
@@ -270,13 +241,24 @@ class _Reader:
                 start = chain_start
         rhythm = suffix or (prefix.kind if prefix else None)
         end = group[-1].end
+        # A day with no year recurs when a rhythm or a periodic report is named around it, or when the
+        # document's date is not known; else it falls due once, in the document's year.
+        recurs = (
+            rhythm is not None
+            or self.document_date is None
+            or REPORT_KIND.search(self.folded, *self._clause(start)) is not None
+        )
 
         rules: dict[tuple, list[int]] = {}  # (freq, inclusive, day) -> months, merged
         for expression in group:
             own = expression.suffix or rhythm
             inclusive = not expression.exclusive
             for deadline in meaning(expression, own, inclusive):
-                if deadline[0] == "yearly":
+                if deadline[0] == "yearly" and not recurs and len(deadline[1]) == 1:
+                    one = len(group) == 1
+                    self._once_this_year(deadline[1][0], deadline[2], inclusive, start if one else
+                                         expression.phrase_start, end if one else expression.end)
+                elif deadline[0] == "yearly":
                     _, months, day = deadline
                     rules.setdefault(("YEARLY", inclusive, day), []).extend(months)
                 elif deadline[0] == "monthly":
@@ -294,6 +276,39 @@ class _Reader:
                 rule = f"FREQ=MONTHLY;BYMONTHDAY={','.join(map(str, values))}"
             self._recurring(rule, inclusive, start, end)
 
+    def _relative(self) -> None:
+        """"trong vòng 30 ngày kể từ ngày ký": a date when counted from the document's known date, else
+        relative to its event."""
+        for match in RELATIVE.finditer(self.folded):
+            relative = relative_of(match, self.folded)
+            if relative is None or self._is_claimed(relative.start, relative.end):
+                continue
+            self.claimed.append((relative.start, relative.end))
+            if relative.own_date and self.document_date is not None:
+                due, reason = counted_from(self.document_date, relative.count, relative.unit)
+                self._add("once", relative.start, relative.end, due=due, inclusive=True, inferred=reason)
+            else:
+                event = self.norm[relative.event_start : relative.event_end].strip()
+                self._add("relative", relative.start, relative.end, count=relative.count, unit=relative.unit,
+                          event=event)
+
+    def _bare_reports(self) -> None:
+        """"báo cáo tháng" with no day and no other deadline in the text: due at the end of each period."""
+        if any(d.kind != "continuous" for d in self.found):
+            return
+        rules = {
+            "monthly": "FREQ=MONTHLY;BYMONTHDAY=-1",
+            "quarterly": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+            "semi": "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1",
+            "yearly": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=-1",
+        }
+        for match in REPORT_KIND.finditer(self.folded):
+            kind = match.lastgroup
+            if kind not in rules or self._is_claimed(*match.span()):
+                continue
+            if not cuts_off(self.folded, *self._clause(match.start())):  # "Số liệu báo cáo 6 tháng tính từ ..."
+                self.claimed.append(match.span())
+                self._recurring(rules[kind], True, match.start(), match.end())
 
     def _bare_rhythms(self, rhythms: list[Rhythm]) -> None:
         """Rhythm words no date used: due on the last day of each period. "6 tháng và hằng năm" is one

@@ -78,9 +78,11 @@ class _TableReader:
         number = re.sub(r"\s+", "", ref_cell) or str(self.counter)
         base = f"{self.prefix}.{self.group_label}" if self.group_label else self.prefix
         period_end = self.out.period_end
-        deadlines = find_deadlines(self._cell(cells, "deadline"), table_cell=True, period_end=period_end)
+        deadlines = find_deadlines(self._cell(cells, "deadline"), table_cell=True, period_end=period_end,
+                                   document_date=self.out.document_date)
         seen = {d.reading for d in deadlines}
-        deadlines += [d for d in find_deadlines(text, period_end=period_end) if d.reading not in seen]
+        deadlines += [d for d in find_deadlines(text, period_end=period_end, document_date=self.out.document_date)
+                      if d.reading not in seen]
         product = self._cell(cells, "product")
         agency = lead_names[0] if lead_names else None
         self.out.plan.tasks.append(

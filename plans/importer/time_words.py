@@ -22,6 +22,7 @@ __all__ = [
     "FINAL_REVIEW",
     "LEADING",
     "MARKER",
+    "REPORT_KIND",
     "RHYTHM",
     "Expression",
     "Rhythm",
@@ -45,7 +46,7 @@ EXPRESSION = re.compile(
     rf"""
     (?P<dnum>(?:ngay\s*)?(?<![0-9/.\-])(?P<dnum_d>{_DAY})(?P<sep>[/.\-])(?P<dnum_m>{_MONTH})
         (?:(?P=sep)(?P<dnum_y>{_YEAR}))?(?![0-9])(?![/.\-][0-9]))
-  | (?P<dword>(?:ngay\s+)?(?<![0-9])(?P<dword_d>{_DAY})\s+thang\s+(?P<dword_m>{_MONTH})(?![0-9])
+  | (?P<dword>(?:ngay\s*)?(?<![0-9])(?P<dword_d>{_DAY})\s+thang\s*(?P<dword_m>{_MONTH})(?![0-9])
         (?:\s*,?\s*nam\s+(?P<dword_y>{_YEAR})(?![0-9]))?(?!\s*lan{_E}))
   | (?P<donly>{_B}ngay\s+(?P<donly_d>{_DAY})(?![0-9])(?!\s*(?:thang\s*[0-9]|[/.\-]\s*[0-9])))
   | (?P<month>{_B}thang\s+(?P<month_m>{_MONTH})(?![0-9])
@@ -60,12 +61,15 @@ EXPRESSION = re.compile(
 )
 
 # Words right before a time expression that make it a deadline. "trước" anywhere in them makes it
-# exclusive ("chậm nhất trước ngày" is still "before the day").
+# exclusive ("chậm nhất trước ngày" is still "before the day"), unless an hour of that day is named
+# ("trước 14 giờ, ngày 05/12/2017": due that day).
 MARKER = re.compile(
     rf"""{_B}(?P<marker>
-        (?:cham|muon)\s+nhat | han\s+(?:chot|cuoi) | thoi\s+han(?:\s+hoan\s+thanh)? | den\s+het
+        (?:cham|muon)\s+nhat | han\s+(?:chot|cuoi)
+      | thoi\s+han(?:\s+(?:hoan\s+thanh|gui|goi|nop)(?:\s+(?:bao\s+cao|ho\s+so|van\s+ban))?)? | den\s+het
       | khong\s+(?:qua|muon\s+hon) | hoan\s+thanh | xong | truoc | trong | vao | (?P<den>den)
-    )(?:\s*[:,]?\s*(?:la|vao|truoc|trong|den\s+het|den|ke\s+ca){_E})*\s*[:,]?\s*$""",
+    )(?:\s*[:,]?\s*(?:la|vao|truoc|trong|den\s+het|den|ke\s+ca){_E})*
+    (?:\s*(?P<hour>[0-9]{{1,2}}\s*(?:gio|h)(?:\s*[0-9]{{1,2}}(?:\s*phut)?)?){_E}\s*,?)?\s*[:,]?\s*$""",
     re.VERBOSE,
 )
 
@@ -74,11 +78,12 @@ RHYTHM = re.compile(
     rf"""{_B}(?:
         (?P<weekly>(?:(?:vao\s+)?(?:thu\s+(?P<weekday>hai|ba|tu|nam|sau|bay|[2-7])|(?P<sunday>chu\s+nhat))\s+)?(?:hang|moi)\s+tuan)
       | (?P<semi>(?:dinh\s+ky\s+)?(?:(?:0?6|sau)\s+thang\s*(?:mot\s+lan|1\s+lan|/\s*lan)
-                                      |(?:moi|hang)\s+(?:0?6|sau)\s+thang|nua\s+nam\s+mot\s+lan)
+                                      |(?:moi|hang)\s+(?:0?6|sau)\s+thang|nua\s+nam\s+mot\s+lan
+                                      |(?:mot|moi|1)\s+nam\s+(?:hai|2)\s+(?:lan|ky)|(?:hai|2)\s+(?:lan|ky)\s*/\s*nam)
               | dinh\s+ky\s+(?:0?6|sau)\s+thang)
       | (?P<quarterly>(?:dinh\s+ky\s+)?(?:hang|moi)\s+quy|quy\s+mot\s+lan)
       | (?P<monthly>(?:dinh\s+ky\s+)?(?:hang|moi)\s+thang|thang\s+mot\s+lan)
-      | (?P<yearly>(?:dinh\s+ky\s+)?(?:hang|moi)\s+nam|nam\s+mot\s+lan)
+      | (?P<yearly>(?:dinh\s+ky\s+)?(?:hang|moi)\s+nam(?!\s+(?:hai|2)\s+(?:lan|ky))|nam\s+mot\s+lan)
       | (?P<periodic>dinh\s+ky)
     ){_E}""",
     re.VERBOSE,
@@ -87,7 +92,7 @@ RHYTHM = re.compile(
 # Rhythm words right after a time expression ("ngày 25 hàng tháng", "ngày 10 của tháng cuối quý").
 _SUFFIX = re.compile(
     rf"""\s*,?\s*(?:
-        (?P<yearly>(?:hang|moi)\s+nam)
+        (?P<yearly>(?:hang|moi)\s+nam|cua\s+nam\s+(?:bao\s+cao|lien\s+ke(?:\s+nam\s+bao\s+cao)?|tiep\s+theo|sau))
       | (?P<monthly>(?:hang|moi)\s+thang|(?:cua\s+)?thang\s+(?:sau|tiep\s+theo|ke\s+tiep))
       | (?P<quarter_first>(?:cua\s+)?thang\s+dau(?:\s+tien)?(?:\s+cua)?\s+(?:moi\s+)?quy
                           (?:\s+(?:sau|tiep\s+theo|ke\s+tiep))?)
@@ -101,6 +106,19 @@ CYCLE = re.compile(
     rf"""{_B}(?:(?:vao|trong|cung|theo)\s+)?(?:cung\s+)?(?:thoi\s+(?:diem|gian|ky)|dot|khi)\s+
         (?:xay\s+dung|lap|chuan\s+bi)\s+(?:ke\s+hoach\s+va\s+)?du\s+toan(?:\s+ngan\s+sach)?(?:\s+nha\s+nuoc)?
         (?:\s+(?:hang|moi)\s+nam)?{_E}""",
+    re.VERBOSE,
+)
+# Reports named by their period. They make the dates around them recur ("trước ngày 20/6 đối với báo cáo sơ
+# kết"), and "báo cáo tháng" alone falls due at the end of each month. "báo cáo năm 2020" names one report.
+REPORT_KIND = re.compile(
+    rf"""{_B}bao\s+cao\s+(?:dinh\s+ky\s+)?(?:
+        (?P<review>so\s+ket|tong\s+ket\s+(?:nam|cuoi\s+nam))
+      | (?:hang\s+)?(?:
+            (?P<monthly>thang)(?!\s*(?:[0-9]|dau|cuoi))
+          | (?P<quarterly>quy)(?!\s*(?:[0-9]|i|v))
+          | (?P<semi>(?:0?6|sau)\s+thang)(?!\s*cuoi)
+          | (?P<yearly>(?:ca\s+)?nam)(?!\s*[0-9])))
+    {_E}""",
     re.VERBOSE,
 )
 CONTINUOUS = re.compile(rf"{_B}(?:thuong\s+xuyen|hang\s+ngay|lien\s+tuc){_E}")
