@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from obligations.plans.importer.text import fold, normalize
+from obligations.plans.importer.text import fold, modern_tones, normalize
 
 __all__ = [
     "agencies_at",
@@ -19,10 +19,13 @@ __all__ = [
     "is_named",
     "is_specific",
     "lead_of",
+    "name_end",
     "report_to_in",
+    "short_form_at",
     "split_agencies",
     "starts_with_agency",
     "supporting_in",
+    "verb_at",
 ]
 
 # Words an agency's name starts with (folded). "các" starts a group or a generic phrase. Each excludes
@@ -35,7 +38,8 @@ _HEAD = (
     r"thanh\s+uy|huyen\s+uy|dang\s+uy|mat\s+tran|cuc|chi\s+cuc|kho\s+bac|thanh\s+tra|"
     r"vien(?!\s+(?:chuc|tro))|trung\s+tam|cac|ngan\s+hang|cong\s+ty|tong\s+cong\s+ty|"
     r"doan(?!\s+(?:the|ra|vao|ket))|toa\s+an|chi\s+nhanh|to\s+cong\s+tac|hiep\s+hoi|hoc\s+vien|"
-    r"benh\s+vien|thu\s+truong|chu\s+tich|giam\s+doc|nha\s+xuat\s+ban)"
+    r"benh\s+vien|thu\s+truong|chu\s+tich|giam\s+doc|tong\s+giam\s+doc|nha\s+xuat\s+ban|nguoi\s+dung\s+dau|"
+    r"chanh(?=\s+(?:van\s+phong|thanh\s+tra))|hieu\s+truong|chi\s+huy\s+truong)"
 )
 _HEAD_WORD = re.compile(rf"{_HEAD}(?![a-z0-9])")
 # Words that start the task after an agency's name ("Sở Ngoại vụ chủ trì, ..."): never part of a name.
@@ -56,13 +60,28 @@ _VERB = re.compile(
     r")(?![a-z0-9])"
 )
 _GROUP = re.compile(
-    r"^(?:cac\s|thu\s+truong\s+cac\s|chu\s+tich\s+(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+cac\s|"
+    r"^(?:cac\s|(?:thu\s+truong|giam\s+doc|nguoi\s+dung\s+dau)\s+cac\s|"
+    r"chu\s+tich\s+(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:cac|cap)\s|"
     r"(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:cac|cap)\s|"
     r"(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:huyen|quan|thi\s+xa|thanh\s+pho|xa)\s*(?:,|$))"
 )
 _GENERIC = re.compile(r"(?<![a-z])(?:lien\s+quan|cac\s+cap|cac\s+nganh)(?![a-z])")
 _PREFIXES = re.compile(r"^(?:de\s+nghi|giao|yeu\s+cau|dong\s+chi)\s+")
+# "(sau đây gọi tắt là Sở VHTT)", "(viết tắt là ...)", "(sau đây gọi chung là ...)": a short form, not part of the name.
+_SHORT_FORM = re.compile(r"\(\s*(?:sau\s+day\s+(?:duoc\s+)?)?(?:goi|viet)\s+(?:tat|chung|la)(?![a-z])")
 _MAX_NAME_WORDS = 16
+# "Chủ tịch UBND tỉnh giao Giám đốc các Sở: ...": a sentence that assigns, not "Sở Y tế: <its task>".
+_ASSIGNS = re.compile(
+    r"(?<![a-z])(?:giao(?:\s+cho)?\s+(?:giam\s+doc|thu\s+truong|chu\s+tich|so|bo|ubnd|uy\s+ban|cac)|yeu\s+cau|"
+    r"de\s+nghi)(?![a-z])"
+)
+# Heads whose accents tell them from common words even in lower case ("sở" / "số", "sơ kết").
+_NAMED_IN_LOWER_CASE = frozenset({"sở", "bộ", "cục", "ủy", "ubnd", "hđnd"})
+
+
+def short_form_at(folded: str, position: int) -> re.Match | None:
+    """The opening of "(sau đây gọi tắt là ...)" at ``position`` of a folded text, if it is there."""
+    return _SHORT_FORM.match(folded, position)
 
 
 def is_group_name(name: str) -> bool:
@@ -87,6 +106,8 @@ def _name_end(norm: str, folded: str, start: int) -> tuple[int, bool]:
         if ch in ";:.!?\u2026\n":  # not "-": "Sở Lao động - Thương binh và Xã hội" is one name
             return position, False
         if ch == "(":
+            if _SHORT_FORM.match(folded, position):
+                return position, False
             close = folded.find(")", position)
             if 0 < close - position <= 30 and close != -1:  # "(PACCOM)" belongs to the name
                 position = close + 1
@@ -121,6 +142,16 @@ def _name_end(norm: str, folded: str, start: int) -> tuple[int, bool]:
             continue
         position += 1
     return position, False
+
+
+def verb_at(folded: str, position: int) -> bool:
+    """Whether a word that starts a task ("chủ trì", "phối hợp", "theo", ...) is at ``position``."""
+    return bool(_VERB.match(folded, position))
+
+
+def name_end(norm: str, folded: str, start: int) -> tuple[int, bool]:
+    """Where the agency name starting at ``start`` ends, and whether another agency follows it."""
+    return _name_end(norm, folded, start)
 
 
 def agencies_at(norm: str, folded: str, start: int) -> list[str]:
@@ -175,7 +206,10 @@ def is_specific(name: str) -> bool:
 def is_named(name: str) -> bool:
     """An agency named in running text: specific, and written with a capital ("báo cáo Sở Tài chính"), which
     tells it from words that fold alike ("báo cáo sơ kết")."""
-    return is_specific(name) and name[:1].isupper() and not is_group_name(name)
+    if not is_specific(name) or is_group_name(name):
+        return False
+    first = modern_tones(normalize(name)).split()[0].lower()
+    return name[:1].isupper() or first in _NAMED_IN_LOWER_CASE  # "sở kế hoạch và đầu tư": "sở" is no "sơ", "số"
 
 
 def lead_of(text: str) -> tuple[str | None, str | None, bool]:
@@ -194,7 +228,7 @@ def lead_of(text: str) -> tuple[str | None, str | None, bool]:
     colon = norm.find(":", start)
     if start < colon <= start + 300:
         head = norm[start:colon].strip()
-        if head and _VERB.search(fold(head)) is None:
+        if head and _VERB.search(fold(head)) is None and _ASSIGNS.search(fold(head)) is None:
             rest = norm[colon + 1 :].strip()
             return head, rest or None, not rest
     if is_group_name(norm[start:]) and _VERB.search(folded, start) is None:

@@ -7,7 +7,8 @@ are (the appendix, "Phụ lục"; :mod:`~obligations.plans.importer.tables`). Th
 deadlines by :mod:`~obligations.plans.importer.phrases`.
 
 :func:`parse_blocks` never raises: it reads what it can. :func:`read_plan` also refuses a file with no
-task (DocumentError).
+task (DocumentError). A document with neither, whose numbered paragraphs assign tasks in their sentences (a
+directive, an official letter), is read by :mod:`~obligations.plans.importer.directives`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from obligations.plans.importer.agency_names import agencies_at, is_named
+from obligations.plans.importer.assignments import short_forms
+from obligations.plans.importer.directives import read_directive
 from obligations.plans.importer.documents import Block, DocumentError, blocks_from_text, read_document
 from obligations.plans.importer.header import read_header
 from obligations.plans.importer.parsed import Collector, ParsedPlan
 from obligations.plans.importer.sections import opens_section, read_section, section_heading
+from obligations.plans.importer.spelling import canonical_name
 from obligations.plans.importer.tables import read_table
-from obligations.plans.importer.text import fold, normalize
+from obligations.plans.importer.text import fold, match_key, normalize
 
 __all__ = ["PlanError", "check_plan", "parse_blocks", "parse_text", "read_plan"]
 
@@ -51,8 +55,9 @@ def check_plan(plan: ParsedPlan, name: str) -> None:
             "(cần các đề mục đánh số tên cơ quan, với các gạch đầu dòng \"-\" hoặc đoạn văn bên dưới)"
         )
     raise PlanError(
-        f"{name}: không giống một kế hoạch: không có mục \"Tổ chức thực hiện\" và không có bảng nhiệm vụ "
-        "(Phụ lục: STT / Nội dung nhiệm vụ / Cơ quan chủ trì / Cơ quan phối hợp / Thời gian hoàn thành); "
+        f"{name}: không giống một kế hoạch: không có mục \"Tổ chức thực hiện\", không có bảng nhiệm vụ "
+        "(Phụ lục: STT / Nội dung nhiệm vụ / Cơ quan chủ trì / Cơ quan phối hợp / Thời gian hoàn thành) và không "
+        "có đoạn đánh số nào giao nhiệm vụ (\"Giao Sở ... chủ trì\", \"Yêu cầu Thủ trưởng các ...\"); "
         "không có nhiệm vụ nào để nhập"
     )
 
@@ -66,9 +71,32 @@ def parse_blocks(blocks: Iterable[Block]) -> ParsedPlan:
     blocks = [b for b in blocks if normalize(b.text)]
     plan = ParsedPlan()
     read_header(plan, blocks)
-    _read_body(Collector(plan), blocks)
+    out = Collector(plan)
+    _read_body(out, blocks)
+    aliases = short_forms(b.text for b in blocks if not b.is_row)
+    if not plan.tasks and not plan.has_section:
+        read_directive(out, blocks, aliases)
+    _spell_agencies(plan, aliases)
     plan.coordinator = _coordinator(plan)
     return plan
+
+
+def _spell_agencies(plan: ParsedPlan, aliases: dict[str, str]) -> None:
+    """Every agency name of the tasks in one spelling (:func:`canonical_name`), a short form the document
+    defined read as its full name: "Sở VHTT" and "sở văn hóa và thể thao" are both "Sở Văn hóa và Thể thao"."""
+    full = {match_key(alias): name for alias, name in aliases.items()}
+
+    def spell(name: str | None) -> str | None:
+        if not name:
+            return name
+        return canonical_name(full.get(match_key(name), name)) or None
+
+    for task in plan.tasks:
+        task.agency = spell(task.agency)
+        task.supporting = [s for s in dict.fromkeys(map(spell, task.supporting)) if s and s != task.agency]
+        task.report_to = spell(task.report_to)
+        if task.report_to == task.agency:
+            task.report_to = None
 
 
 def _coordinator(plan: ParsedPlan) -> str | None:

@@ -12,6 +12,7 @@ the heading's introduction; the closing paragraph of the section ("Trên cơ s�
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from obligations.plans.importer.agency_names import (
@@ -22,12 +23,13 @@ from obligations.plans.importer.agency_names import (
     split_agencies,
     supporting_in,
 )
+from obligations.plans.importer.assignments import assignments_in
 from obligations.plans.importer.documents import Block
 from obligations.plans.importer.parsed import Collector, ParsedProvision, ParsedTask
 from obligations.plans.importer.phrases import find_deadlines
 from obligations.plans.importer.text import fold, normalize
 
-__all__ = ["opens_section", "read_section", "section_heading"]
+__all__ = ["TaskWriter", "opens_section", "read_item", "read_section", "section_heading"]
 
 
 _SECTION = re.compile(r"^(?:(?:phan|muc|chuong)\s+)?(?P<roman>[ivxl]{1,6})\s*[.\-:/)]\s*(?P<title>\S.*)$")
@@ -45,7 +47,7 @@ _CLOSING = re.compile(
 def section_heading(norm: str) -> tuple[str, str] | None:
     """("III", "Tổ chức thực hiện") for a heading numbered with a Roman numeral, in capitals."""
     match = _SECTION.match(fold(norm))
-    if not match or len(norm) > 250:
+    if not match or len(norm) > 250 or fold(norm).startswith("v/v"):  # "V/v: ..." is a letter's subject line
         return None
     roman = norm[match.start("roman") : match.end("roman")]
     if not roman.isupper():
@@ -73,7 +75,8 @@ class _Item:
     line: int
 
 
-def _item(block: Block) -> _Item:
+def read_item(block: Block) -> _Item:
+    """A block as an item: its kind (number, sub, letter, bullet, prose), label ("2", "a", "1.1") and text."""
     norm = normalize(block.text)
     for kind, pattern in (("sub", _SUBNUMBERED), ("number", _NUMBERED), ("letter", _LETTERED), ("bullet", _BULLET)):
         match = pattern.match(norm)
@@ -93,14 +96,49 @@ class _Heading:
     has_items: bool = False
 
 
+class TaskWriter:
+    """Appends tasks to the plan being read: supporting agencies ("phối hợp với ..."), the joint leads of
+    "Sở A, Sở B chủ trì", the agency results are sent to, and the deadlines the text states."""
+
+    def __init__(self, out: Collector) -> None:
+        self.out = out
+
+    def add(
+        self, ref: str, provision: str, text: str, line: int, lead: str | None, group: bool, more: Iterable[str] = ()
+    ) -> None:
+        supporting = [s for s in dict.fromkeys([*more, *supporting_in(text)]) if s != lead]
+        if lead and not group:
+            names = split_agencies(lead)
+            if len(names) > 1:  # "Sở Tài chính, Sở Nội vụ": the first leads, the others support
+                lead = names[0]
+                joint = [n for n in names[1:] if n not in supporting and is_specific(n)]
+                supporting = joint + supporting
+        report_to = report_to_in(text)
+        if report_to == lead:
+            report_to = None
+        self.out.plan.tasks.append(
+            ParsedTask(
+                ref=self.out.unique(ref),
+                agency=lead,
+                supporting=supporting,
+                text=text,
+                deadlines=find_deadlines(text, period_end=self.out.period_end, document_date=self.out.document_date),
+                provision=provision,
+                group=group,
+                report_to=report_to,
+                line=line,
+            )
+        )
+
+
 def read_section(out: Collector, section: str, blocks: list[Block]) -> None:
     """The tasks and provisions of the section whose ref is ``section`` ("III"), from its blocks."""
     _SectionReader(out, section).read(blocks)
 
 
-class _SectionReader:
+class _SectionReader(TaskWriter):
     def __init__(self, out: Collector, section: str) -> None:
-        self.out = out
+        super().__init__(out)
         self.section = section
         self.heading: _Heading | None = None
         self.sub_agency: tuple[str, bool] | None = None  # a lettered sub-heading naming an agency
@@ -108,7 +146,7 @@ class _SectionReader:
 
     def read(self, blocks: list[Block]) -> None:
         readers = {"number": self._numbered, "sub": self._lettered, "letter": self._lettered, "bullet": self._bullet}
-        for item in (_item(b) for b in blocks if not b.is_row):
+        for item in (read_item(b) for b in blocks if not b.is_row):
             readers.get(item.kind, self._prose)(item)
 
     def _lead(self) -> tuple[str | None, bool]:
@@ -138,14 +176,26 @@ class _SectionReader:
 
     def _lettered(self, item: _Item) -> None:
         agency, task, heading_only = lead_of(item.text)
+        if agency is None and self._assigns(item):
+            return
         if agency and heading_only:
             self.sub_agency = (agency, is_group_name(agency))
             return
         lead, group = (agency, is_group_name(agency)) if agency else self._lead()
         self._item_task(task or item.text, item.line, lead, group)
 
+    def _assigns(self, item: _Item) -> bool:
+        """Whether the item opens with a sentence that names its own lead ("Chủ tịch UBND tỉnh giao ...")."""
+        found = assignments_in(item.text)
+        if found and normalize(item.text).startswith(found[0].text[:40]):
+            self._item_task(item.text, item.line, None, False)
+            return True
+        return False
+
     def _bullet(self, item: _Item) -> None:
         agency, task, heading_only = lead_of(item.text)
+        if agency is None and self._assigns(item):
+            return
         if agency and heading_only and item.text.rstrip().endswith(":"):
             self.sub_agency = (agency, is_group_name(agency))  # "- Sở Y tế:" over "+ ..." items
             return
@@ -172,6 +222,10 @@ class _SectionReader:
             return
         if heading is None:
             agency, task, heading_only = lead_of(item.text)
+            if agency is None and assignments_in(item.text):
+                self.loose += 1
+                self._task(item.text, item.line, None, False)
+                return
             if agency is None or heading_only:
                 return  # an introduction to the section
             self.loose += 1
@@ -191,26 +245,10 @@ class _SectionReader:
         else:
             ref = f"{self.section}.{self.loose}"
             provision = self.section
-        supporting = [s for s in supporting_in(text) if s != lead]
-        if lead and not group:
-            names = split_agencies(lead)
-            if len(names) > 1:  # "Sở Tài chính, Sở Nội vụ": the first leads, the others support
-                lead = names[0]
-                joint = [n for n in names[1:] if n not in supporting and is_specific(n)]
-                supporting = joint + supporting
-        report_to = report_to_in(text)
-        if report_to == lead:
-            report_to = None
-        self.out.plan.tasks.append(
-            ParsedTask(
-                ref=self.out.unique(ref),
-                agency=lead,
-                supporting=supporting,
-                text=text,
-                deadlines=find_deadlines(text, period_end=self.out.period_end),
-                provision=provision,
-                group=group,
-                report_to=report_to,
-                line=line,
-            )
-        )
+        if lead is None:  # "Chủ tịch UBND tỉnh giao Giám đốc các Sở: ...": the sentence names who leads
+            assigned = [(name, is_group, a.supporting) for a in assignments_in(text) for name, is_group in a.leads]
+            for name, is_group, supporting in assigned:
+                self.add(ref, provision, text, line, name, is_group, supporting)
+            if assigned:
+                return
+        self.add(ref, provision, text, line, lead, group)

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["ascii_slug", "fold", "match_key", "normalize"]
+__all__ = ["ascii_slug", "fold", "match_key", "modern_tones", "normalize", "repair_spaces"]
 
 # Characters that Word and web pages put in text and that only mean "space" or nothing at all.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -48,6 +48,73 @@ def fold(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)
 
 
+# Old-style tone placement ("hoà", "thuỷ", "Uỷ", as Windows-1258-era text and some keyboards write it) and the
+# style plans use today ("hòa", "thủy", "Ủy"): the tone moves to the first vowel of a final "oa", "oe", "uy".
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+_OLD_TONE = re.compile(
+    "(?<![qQ])([oO])([aeAE])([" + _TONE_MARKS + "])(?![^\\W\\d_])"
+    "|(?<![qQ])([uU])([yY])([" + _TONE_MARKS + "])(?![^\\W\\d_])"
+)
+
+
+def modern_tones(text: str) -> str:
+    """``text`` in NFC with the tone of a final "oa", "oe", "uy" on its first vowel: "Uỷ ban" -> "Ủy ban",
+    "Khánh Hoà" -> "Khánh Hòa"; "quý", "hoàng", "toán" are left as they are."""
+
+    def move(match: re.Match) -> str:
+        first, second, tone = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
+            match.group(4), match.group(5), match.group(6))
+        return first + tone + second
+
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _OLD_TONE.sub(move, decomposed))
+
+
+# One Vietnamese syllable, folded: onset, one to three vowels, coda. Used to find two syllables typed without the
+# space between them ("Kế hoạchvà Đầu tư", "thànhphố"), as text copied from PDF and old web pages often has.
+_SYLLABLE = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?"
+_ONE_SYLLABLE = re.compile(rf"{_SYLLABLE}")
+_GLUED = re.compile(r"\b[^\W\d_]{4,}\b")
+# Words of agency names, to choose between two readings of glued syllables ("cáchuyện": "các huyện").
+_NAME_WORDS = frozenset(
+    "các và của sở ban bộ cục ủy nhân dân tỉnh huyện xã phố thành thị trấn phường quận hội đồng kế hoạch đầu tư "
+    "tài chính nội vụ ngoại y tế giáo dục đào tạo xây dựng giao thông vận tải lao động khoa học công nghệ văn hóa "
+    "thể thao du lịch nông nghiệp môi trường nguyên thông tin truyền tư pháp thương an ninh quốc phòng đoàn".split()
+)
+
+
+def _split_glued(word: str) -> str:
+    if word.isascii() or word.isupper() or not word[1:].islower():
+        return word
+    key = fold(word)
+    if _ONE_SYLLABLE.fullmatch(key):
+        return word
+    splits = [i for i in range(1, len(key)) if _ONE_SYLLABLE.fullmatch(key[:i]) and _ONE_SYLLABLE.fullmatch(key[i:])]
+    if len(splits) > 1:
+        splits = [i for i in splits if word[:i].lower() in _NAME_WORDS and word[i:].lower() in _NAME_WORDS]
+    return f"{word[: splits[0]]} {word[splits[0] :]}" if len(splits) == 1 else word
+
+
+def _split_case(word: str) -> str:
+    """ "HàNội" -> "Hà Nội" (a capital after a small letter), "UBNDtỉnh" -> "UBND tỉnh" (a word after an acronym)."""
+    out = []
+    for index, ch in enumerate(word):
+        if index and ch.isupper() and word[index - 1].islower():
+            out.append(" ")
+        elif (index >= 2 and ch.islower() and word[index - 1].isupper() and word[index - 2].isupper()
+              and word[index:index + 3].isalpha() and word[index:index + 3].islower() and len(word) - index >= 3):
+            out.append(" ")
+        out.append(ch)
+    return "".join(out)
+
+
+def repair_spaces(text: str) -> str:
+    """Spaces that copying lost, put back: "HàNội" -> "Hà Nội", "UBNDtỉnh" -> "UBND tỉnh", "Kế hoạchvà" ->
+    "Kế hoạch và" (two syllables glued, read only where one split is possible). Normalised (NFC) text."""
+    text = re.sub(r"[^\W\d_]{3,}", lambda m: _split_case(m.group(0)), normalize(text))
+    return _GLUED.sub(lambda m: _split_glued(m.group(0)), text)
+
+
 # Abbreviations that name the same bodies as their full forms.
 _ABBREVIATIONS = (
     (re.compile(r"\bubnd\b"), "uy ban nhan dan"),
@@ -60,8 +127,8 @@ _PUNCTUATION = re.compile(r"[^\w\s]")
 
 def match_key(name: str) -> str:
     """The key two agency names are compared by: folded, abbreviations spelled out, punctuation and
-    spacing ignored ("Ủy ban nhân dân tỉnh" == "UBND Tỉnh" == "Uỷ ban Nhân dân tỉnh")."""
-    key = fold(normalize(name))
+    spacing ignored, lost spaces put back ("Ủy ban nhân dân tỉnh" == "UBND Tỉnh" == "Uỷ ban Nhân dân tỉnh")."""
+    key = fold(repair_spaces(name))
     for pattern, replacement in _ABBREVIATIONS:
         key = pattern.sub(replacement, key)
     key = _PUNCTUATION.sub(" ", key)
