@@ -228,15 +228,60 @@ def list_blockers(*, open_only: bool, plan: str | None = None) -> list:
 # ------------------------------------------------------------------------------ the coordinator's file
 
 
-def load_plan_file(path: Path, *, as_of: datetime, actor: str, defaults: dict | None = None):
-    """Migrate the database if needed, then load the coordinator's file in one transaction."""
+def load_plan_file(path: Path, *, as_of: datetime, actor: str, defaults: dict | None = None, update: bool = False):
+    """Migrate the database if needed, then load the coordinator's file in one transaction; ``update``: onto
+    the stored plan that has the file's number or title under another code (else that is refused)."""
     from obligations.plans.file.apply import load_file
     from obligations.plans.file.read import read_defaults
 
     if defaults is None:
         defaults = read_defaults(get_settings().defaults_file)
     with migrated() as engine:
-        return load_file(engine, path, defaults=defaults, actor=actor, as_of=as_of)
+        return load_file(engine, path, defaults=defaults, actor=actor, as_of=as_of, update=update)
+
+
+@dataclass
+class RetirePreview:
+    """What retiring would touch, for the confirmation: nothing is changed yet."""
+
+    code: str
+    number: str | None
+    title: str
+    refs: list[str]  # the obligations still active among those named
+    open_occurrences: int
+    pending_messages: int
+
+
+def retire_preview(code: str, refs: list[str] | None = None) -> RetirePreview:
+    """The plan ``code`` (or its obligations ``refs``) as ``retire`` would find it; raises ``RetireError``."""
+    from sqlalchemy import func, select
+
+    from obligations.models.outbox import NotificationStatus
+    from obligations.models.tables import Notification, Occurrence
+    from obligations.plans.file.retire import retire_target
+    from obligations.rules.status import OPEN
+
+    with opened() as (engine, _), session_scope(engine) as session:
+        plan, obligations = retire_target(session, code, refs)
+        active = [o for o in obligations if o.active]
+        opened_rows = (Occurrence.obligation_id.in_([o.id for o in active] or [-1]),
+                       Occurrence.status.in_([s.value for s in OPEN]))
+        occurrences = session.scalar(select(func.count()).select_from(Occurrence).where(*opened_rows))
+        messages = session.scalar(
+            select(func.count()).select_from(Notification).join(Occurrence, Occurrence.id == Notification.occurrence_id)
+            .where(*opened_rows, Notification.status == NotificationStatus.PENDING)
+        )
+        return RetirePreview(plan.code, plan.number, plan.title, [o.ref for o in active], occurrences or 0,
+                             messages or 0)
+
+
+def retire_plan(code: str, refs: list[str] | None = None, *, as_of: datetime, actor: str):
+    """Retire the plan ``code``, or its obligations ``refs``, in one transaction (``plans.file.retire.Activity``)."""
+    from obligations.plans.file.retire import retire, retire_target
+
+    with opened() as (engine, _), session_scope(engine) as session:
+        plan, obligations = retire_target(session, code, refs)
+        return retire(session, plan, obligations, as_of=as_of, actor=actor, whole_plan=not refs)
 
 
 def known_agencies():
@@ -268,12 +313,15 @@ def known_agencies():
     return known, None
 
 
-def draft_plan(file: Path, *, today: date, code: str | None, known) -> Any:
-    """The coordinator's file drafted from a plan document (raises ``DocumentError`` for a bad document)."""
+def draft_plan(file: Path, *, today: date, code: str | None, known, contacts: Path | None = None) -> Any:
+    """The coordinator's file drafted from a plan document, with the people of the contact list ``contacts``
+    (raises ``DocumentError`` for a bad document, ``FileError`` naming the line of a bad contact row)."""
+    from obligations.plans.file.contact_list import read_contact_list
     from obligations.plans.importer.draft import build_draft
     from obligations.plans.importer.parse import read_plan
 
-    return build_draft(read_plan(file), source=file.name, today=today, known=known, code=code)
+    contact_list = read_contact_list(contacts) if contacts is not None else None
+    return build_draft(read_plan(file), source=file.name, today=today, known=known, code=code, contacts=contact_list)
 
 
 def load_draft(draft_text: str, *, source: str, as_of: datetime, actor: str):

@@ -82,18 +82,27 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 @app.command()
 def load(
     file: Annotated[Path, typer.Argument(help="The coordinator's YAML file (see docs/coordinator-file.md).")],
+    update: Annotated[bool, typer.Option(
+        "--update", help="Cập nhật kế hoạch đã nạp dưới mã khác có cùng số hiệu hoặc tên (không có tùy chọn này thì "
+        "bị từ chối). Update the plan already loaded under another code with the same number or title.")] = False,
     as_of: AsOf = None,
     actor: Actor = "cli",
 ) -> None:
-    """Load agencies, groups, contacts, policies, a plan and its obligations: all or nothing."""
+    """Load agencies, groups, contacts, policies, a plan and its obligations: all or nothing.
+
+    A plan already loaded under another code with the same number or title is refused (use --update);
+    agencies no message can reach are warned of on stderr.
+    """
     from obligations.plans.file.errors import FileError
 
     moment = parse_as_of(as_of)
     try:
-        summary = entry.load_plan_file(file, as_of=moment, actor=actor)
+        summary = entry.load_plan_file(file, as_of=moment, actor=actor, update=update)
     except FileError as exc:
         raise not_loaded(file, exc) from None
     out.print(str(summary))
+    for warning in summary.unreachable:
+        err.print(warning, highlight=False, markup=False, soft_wrap=True)
 
 
 def _run_flow(name: str, moment: datetime, direct: bool) -> dict:

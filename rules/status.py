@@ -14,6 +14,9 @@ class Status(StrEnum):
     DONE_ON_TIME = "done_on_time"
     DONE_LATE = "done_late"
     WAIVED = "waived"
+    # Taken out of the tracker with its task or plan (`active: false`, `obligations plan retire`), not
+    # exempted by the coordinator: a re-activation reopens the withdrawn ones still ahead of their deadline.
+    WITHDRAWN = "withdrawn"
 
 
 LABELS_VI: dict[Status, str] = {
@@ -24,6 +27,7 @@ LABELS_VI: dict[Status, str] = {
     Status.DONE_ON_TIME: "Hoàn thành đúng hạn",
     Status.DONE_LATE: "Hoàn thành quá hạn",
     Status.WAIVED: "Miễn thực hiện",
+    Status.WITHDRAWN: "Đã rút, ngừng theo dõi",
 }
 
 # Narrow enough for a column header in an 80-column terminal.
@@ -35,9 +39,10 @@ SHORT_LABELS_VI: dict[Status, str] = {
     Status.DONE_ON_TIME: "Xong đúng hạn",
     Status.DONE_LATE: "Xong trễ hạn",
     Status.WAIVED: "Miễn",
+    Status.WITHDRAWN: "Đã rút",
 }
 
-SETTLED = frozenset({Status.DONE_ON_TIME, Status.DONE_LATE, Status.WAIVED})
+SETTLED = frozenset({Status.DONE_ON_TIME, Status.DONE_LATE, Status.WAIVED, Status.WITHDRAWN})
 OPEN = frozenset({Status.ON_TRACK, Status.DUE_SOON, Status.OVERDUE})
 
 

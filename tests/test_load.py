@@ -543,9 +543,10 @@ def test_a_failure_while_writing_rolls_everything_back(engine, tmp_path, default
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(apply_module, "write_obligations", explode)
+    # Another plan (its own code, number and title: the same plan under a second code is refused as a twin).
     changed = VALID.replace('"Ủy ban nhân dân tỉnh"', '"UBND tỉnh"').replace(
         "code: test-plan", "code: plan-2"
-    )
+    ).replace("12/KH-UBND", "13/KH-UBND").replace('"Kế hoạch thử nghiệm"', '"Kế hoạch thử nghiệm thứ hai"')
     with pytest.raises(RuntimeError, match="disk full"):
         load_file(engine, write(tmp_path, changed, "changed.yaml"), defaults=defaults, as_of=AS_OF)
     assert dump(engine) == before
@@ -618,7 +619,7 @@ def test_every_problem_is_reported_in_line_order(defaults):
         f"plan.yaml:{line_of(text, 'before: -3')}: policies.fast.reminders[0].before: "
         "must be at least 0, got -3",
         f"plan.yaml:{line_of(text, 'kind: onec')}: obligations[2].schedule.kind: "
-        "unknown schedule kind 'onec'; expected once, recurring, continuous or cycle",
+        "unknown schedule kind 'onec'; expected once, recurring, continuous, cycle or relative",
         f"plan.yaml:{line_of(text, 'budgt')}: obligations[3].schedule.cycle: unknown cycle 'budgt'; "
         "known: budget, review (define it under `cycles:`)",
     ]

@@ -57,7 +57,7 @@ def load_example(cli) -> None:
 
 def test_plan_commands_have_help():
     plan_group = typer.main.get_command(app).commands["plan"]
-    assert set(plan_group.commands) == {"parse", "draft", "apply"}
+    assert set(plan_group.commands) == {"parse", "draft", "apply", "retire"}
     for name, command in plan_group.commands.items():
         assert command.help, name
         result = runner.invoke(app, ["plan", name, "--help"])
@@ -160,9 +160,14 @@ def test_a_draft_uses_the_stored_agencies_and_group_and_loads_as_is(cli, sqlite_
     assert "supporting: [VUFO]" in text and "coordinator: SNGV" in text and "issuer: UBND-TINH" in text
     draft = tmp_path / "draft.yaml"
     draft.write_text(text, encoding="utf-8")
-    loaded = cli("load", str(draft), "--as-of", NOW)
+    # The draft is the example's plan again (the same title): a second copy would remind every task twice.
+    twin = cli("load", str(draft), "--as-of", NOW)
+    assert twin.exit_code == 2 and "mã khanh-hoa-dnnd-2017-2020" in flat(twin.output), twin.output
+    loaded = cli("load", str(draft), "--update", "--as-of", NOW)
     assert loaded.exit_code == 0, loaded.output
-    assert "thêm mới 1 kế hoạch, 6 nội dung, 25 nhiệm vụ" in flat(loaded.output)
+    assert "Kế hoạch khanh-hoa-dnnd-2017-2020 (tệp ghi mã" in flat(loaded.output)
+    with Session(sqlite_engine) as session:
+        assert [p.code for p in session.exec(select(Plan))] == ["khanh-hoa-dnnd-2017-2020"]
 
 
 def test_draft_refuses_to_overwrite_a_file(cli, tmp_path):
@@ -214,6 +219,8 @@ def test_a_task_without_a_lead_gets_a_placeholder_to_replace():
 
 def test_apply_with_yes_loads_in_one_step(cli, sqlite_engine):
     load_example(cli)
+    # The example is the same plan: retired, it is no twin of the import (it sends nothing more).
+    assert cli("plan", "retire", "khanh-hoa-dnnd-2017-2020", "--yes", "--as-of", NOW).exit_code == 0
     result = cli("plan", "apply", str(SEED_PLAN), "--yes", "--as-of", NOW, "--code", "kh-dnnd-import")
     assert result.exit_code == 0, result.output
     assert "Kế hoạch kh-dnnd-import: thêm mới 1 kế hoạch, 6 nội dung, 25 nhiệm vụ." in flat(result.output)

@@ -14,6 +14,7 @@ LABELS_EN: dict[Status, str] = {
     Status.DONE_ON_TIME: "Done on time",
     Status.DONE_LATE: "Done late",
     Status.WAIVED: "Waived",
+    Status.WITHDRAWN: "Withdrawn",
 }
 
 WORDS: dict[str, tuple[str, str]] = {

@@ -25,9 +25,12 @@ from obligations.models.db import session_scope
 from obligations.models.tables import Agency, AgencyGroup, AgencyGroupMember, AuditLog, Contact, Plan, PolicyRow
 from obligations.plans.file.coverage import coverage_warnings
 from obligations.plans.file.plan_rows import write_obligations, write_plan, write_provisions
+from obligations.plans.file.reach import unreachable_agencies
 from obligations.plans.file.read import read_plan_file
 from obligations.plans.file.resolve import Stored, resolve, rows_where_in
+from obligations.plans.file.retire import Activity, apply_file_activity
 from obligations.plans.file.schema import PlanFile
+from obligations.plans.file.twins import without_twins
 from obligations.rules.calendar import require_aware
 
 __all__ = ["KINDS", "ApplySummary", "Loader", "apply_file", "load_file"]
@@ -54,18 +57,27 @@ class ApplySummary:
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     to_expand: int = 0
     warnings: list[str] = field(default_factory=list)  # gaps in the plan's chain of command (plans.file.coverage)
+    # Agencies no message reaches (plans.file.reach); the command line says them on stderr.
+    unreachable: list[str] = field(default_factory=list)
+    mapped_from: str | None = None  # the file's plan code, when --update wrote it onto a stored twin (plans.file.twins)
+    activity: Activity = field(default_factory=Activity)  # what `active:` retired or brought back
 
     @property
     def changed(self) -> bool:
-        return any(self.created.values()) or any(self.updated.values())
+        return any(self.created.values()) or any(self.updated.values()) or bool(self.activity)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        described: dict[str, Any] = {
             "plan": self.plan,
             "created": dict(self.created),
             "updated": dict(self.updated),
             "to_expand": self.to_expand,
         }
+        if self.mapped_from:
+            described["file_code"] = self.mapped_from
+        if self.activity:
+            described |= {"retired": len(self.activity.retired), "reactivated": len(self.activity.reactivated)}
+        return described
 
     def __str__(self) -> str:
         def part(counts: dict[str, int]) -> str:
@@ -76,20 +88,25 @@ class ApplySummary:
             parts.append(f"thêm mới {part(self.created)}")
         if any(self.updated.values()):
             parts.append(f"cập nhật {part(self.updated)}")
-        if not parts:
+        if not parts and not self.activity:
             parts.append("không có gì thay đổi")
-        return "\n".join([f"Kế hoạch {self.plan}: " + "; ".join(parts) + ".", *self.warnings])
+        head = f"Kế hoạch {self.plan}" + (f" (tệp ghi mã {self.mapped_from}, --update)" if self.mapped_from else "")
+        first = [f"{head}: " + "; ".join(parts) + "."] if parts else []
+        return "\n".join([*first, *(f"Kế hoạch {self.plan}: {line}" for line in self.activity.lines()),
+                          *self.warnings])
 
 
 def load_file(
-    engine: Engine, path: Path, *, defaults: dict[str, Any], actor: str = "cli", as_of: datetime
+    engine: Engine, path: Path, *, defaults: dict[str, Any], actor: str = "cli", as_of: datetime,
+    update: bool = False,
 ) -> ApplySummary:
-    """Read, check and apply a coordinator's file in one transaction: on any error nothing is written."""
+    """Read, check and apply a coordinator's file in one transaction: on any error nothing is written.
+    ``update``: a plan stored under another code with the file's number or title is updated (else refused)."""
     require_aware(as_of)
     path = Path(path)
     plan_file = read_plan_file(path, defaults=defaults)
     with session_scope(engine) as session:
-        return apply_file(session, plan_file, source=path.name, actor=actor, as_of=as_of)
+        return apply_file(session, plan_file, source=path.name, actor=actor, as_of=as_of, update=update)
 
 
 def apply_file(
@@ -100,22 +117,31 @@ def apply_file(
     actor: str,
     as_of: datetime,
     defaults: dict[str, Any] | None = None,
+    update: bool = False,
 ) -> ApplySummary:
-    """Upsert the file's rows in ``session`` (flushed, not committed) and write one audit row.
+    """Upsert the file's rows in ``session`` (flushed, not committed) and write one audit row (and one for
+    each retirement or re-activation its ``active:`` keys ask for).
 
     Codes the file uses without defining them must exist in the database (policies may also come from
     ``defaults``, by default the ones the file was read with); otherwise FileError names their lines
-    and nothing has been written yet.
+    and nothing has been written yet. So does a plan stored under another code with the file's number or
+    title, unless ``update``, which maps the file onto that plan (plans.file.twins).
     """
     as_of = require_aware(as_of).astimezone(UTC)
+    file_code = plan_file.plan.code
+    plan_file = without_twins(session, plan_file, update=update)
     stored = resolve(session, plan_file, plan_file.defaults if defaults is None else defaults)
     loader = Loader(session, plan_file, stored, as_of)
+    if plan_file.plan.code != file_code:
+        loader.summary.mapped_from = file_code
     plan_id = loader.write()
     session.flush()
     plan = session.get(Plan, plan_id)
+    loader.summary.activity = apply_file_activity(session, plan, plan_file, as_of=as_of, actor=actor, source=source)
     loader.summary.warnings = coverage_warnings(
         session, plan, (plan_file.defaults.get("policies") or {}).get("default", {})
     )
+    loader.summary.unreachable = unreachable_agencies(session, plan)
     session.add(
         AuditLog(
             at=as_of,

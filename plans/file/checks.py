@@ -1,5 +1,6 @@
 """Checks across the entries of a coordinator's file, which no single model can make: duplicate codes,
-loops of parents, a group listed as a member, a channel without its address, unknown cycles.
+loops of parents, a group listed as a member, a channel without its address, unknown cycles, a relative
+deadline without its anchor.
 
 They run on the plain data, not on the models, so that they report even when some entries are malformed;
 each returns ``(path, problem)`` pairs. Codes the file uses without defining them are looked up in the
@@ -194,6 +195,8 @@ def _obligations(plain: dict, groups: set[str], cycles: set[str]) -> Problems:
         if report_to and report_to in groups:
             errors.append((("obligations", i, "report_to"), f"{report_to!r} is a group; report_to takes one agency"))
         schedule = item.get("schedule")
+        if isinstance(schedule, dict) and schedule.get("kind") == "relative" and schedule.get("anchor") is None:
+            errors.append((("obligations", i, "schedule", "anchor"), _unanchored(schedule)))
         if isinstance(schedule, dict) and schedule.get("kind") == "cycle":
             name = _norm(schedule.get("cycle"))
             if name and name not in cycles:
@@ -205,3 +208,12 @@ def _obligations(plain: dict, groups: set[str], cycles: set[str]) -> Problems:
                     )
                 )
     return errors
+
+
+def _unanchored(schedule: dict) -> str:
+    """Why a relative deadline cannot be loaded yet: nobody knows when its event happens."""
+    event = _norm(schedule.get("after")) or _norm(schedule.get("phrase")) or "the event"
+    return (
+        f"the deadline is counted from “{event}”, which the plan does not date: write `anchor: YYYY-MM-DD`, "
+        f"the day it happened (the deadline is then {schedule.get('count')} {schedule.get('unit')} after it)"
+    )

@@ -124,7 +124,9 @@ _SIMPLE: dict[str, str] = {
 }
 # The field types' own errors (fields.py) are already written for the file.
 _OWN = ("text_type", "text_character", "code_space", "date_type", "date_value")
-_KINDS = "once, recurring, continuous or cycle"
+_KINDS = "once, recurring, continuous, cycle or relative"
+# The file's schedule kinds: the stored ones, and ``relative``, which load stores as the ``once`` it gives.
+_FILE_KINDS = (*SCHEDULE_KINDS, "relative")
 
 
 def translate(error: dict[str, Any], plain: Any, root: type[BaseModel]) -> tuple[FieldPath, str]:
@@ -186,7 +188,7 @@ def _file_path(loc: tuple[Any, ...], plain: Any) -> tuple[FieldPath, bool]:
                 path.append(element)
                 node = node[element]
                 continue
-            if element in SCHEDULE_KINDS and node.get("kind") == element:
+            if element in _FILE_KINDS and node.get("kind") == element:
                 continue  # the discriminated union's tag, not a key of the file
         elif isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
             path.append(element)

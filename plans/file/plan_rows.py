@@ -4,6 +4,9 @@ An obligation whose dates the file changes is marked for the next sweep to expan
 ``next_expand_at`` set to :data:`EXPAND_NOW`): a new one, one whose schedule or lead changed, and the
 obligations the file does not list but whose dates depend on what it changed (the plan's period or
 zone, a cycle, the members of a group that leads them).
+
+A ``relative`` schedule (a deadline counted from an event the coordinator anchors) is stored as the ``once``
+it gives: the sweep knows one deadline, and the schedule's words stay in ``phrase``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from sqlalchemy import select
 from obligations.models.tables import Obligation, ObligationSupport, Plan, Provision
 from obligations.plans.file.resolve import rows_where_in
 from obligations.plans.file.schema import ObligationSpec
+from obligations.rules.calendar import WorkCalendar
+from obligations.rules.relative import relative_due
 from obligations.rules.schedule import CHECKINS
 
 if TYPE_CHECKING:
@@ -93,7 +98,35 @@ def _checkin_rule(loader: Loader, spec: ObligationSpec) -> str | None:
     return CHECKINS[checkin] if checkin else None
 
 
-def _values(loader: Loader, spec: ObligationSpec) -> dict[str, Any]:
+def _plan_calendar(loader: Loader) -> WorkCalendar | None:
+    """The plan's working days, when a relative schedule counts them: public holidays and the overrides of
+    config/calendar.yaml, in the plan's zone."""
+    if not any(getattr(o.schedule, "unit", None) == "working_days" for o in loader.plan_file.obligations):
+        return None
+    from obligations.config.settings import get_settings
+    from obligations.plans.file.read import read_calendar
+
+    days_off, working_days = read_calendar(get_settings().calendar_file)
+    return WorkCalendar(loader.plan_file.plan.zone, days_off=days_off, working_days=working_days)
+
+
+def _schedule_values(spec: ObligationSpec, calendar: WorkCalendar | None) -> dict[str, Any]:
+    """The schedule's columns; a relative one as its deadline (checks.py made sure it is anchored)."""
+    schedule = spec.schedule
+    if schedule.kind == "relative":
+        assert schedule.anchor is not None
+        due = relative_due(schedule.anchor, schedule.count, schedule.unit, calendar)
+        return {"schedule_kind": "once", "due": due, "rrule": None, "inclusive": True, "cycle": None}
+    return {
+        "schedule_kind": schedule.kind,
+        "due": getattr(schedule, "due", None),
+        "rrule": getattr(schedule, "rrule", None),
+        "inclusive": getattr(schedule, "inclusive", False),
+        "cycle": getattr(schedule, "cycle", None),
+    }
+
+
+def _values(loader: Loader, spec: ObligationSpec, calendar: WorkCalendar | None = None) -> dict[str, Any]:
     """The obligation row's columns as the file gives them."""
     stored, schedule = loader.stored, spec.schedule
     lead_is_agency = stored.is_agency(spec.lead)  # resolve() made sure it is one or the other
@@ -104,12 +137,8 @@ def _values(loader: Loader, spec: ObligationSpec) -> dict[str, Any]:
         "lead_agency_id": stored.agencies[spec.lead].id if lead_is_agency else None,
         "lead_group_id": None if lead_is_agency else stored.groups[spec.lead].id,
         "report_to_id": stored.agencies[spec.report_to].id if spec.report_to else None,
-        "schedule_kind": schedule.kind,
-        "due": getattr(schedule, "due", None),
-        "rrule": getattr(schedule, "rrule", None),
-        "inclusive": getattr(schedule, "inclusive", False),
+        **_schedule_values(spec, calendar),
         "phrase": schedule.phrase,
-        "cycle": getattr(schedule, "cycle", None),
         "checkin_rrule": _checkin_rule(loader, spec),
         "policy_id": stored.policies[spec.policy].id,
     }
@@ -124,8 +153,9 @@ def write_obligations(loader: Loader, plan: Plan) -> None:
         supports.setdefault(link.obligation_id, set()).add(link.agency_id)
 
     links: list[tuple[Obligation, set[int], set[int]]] = []
+    calendar = _plan_calendar(loader)
     for spec in loader.plan_file.obligations:
-        values = _values(loader, spec)
+        values = _values(loader, spec, calendar)
         desired = {loader.stored.agencies[a].id for a in spec.supporting}
         row = rows.get(spec.ref)
         if row is None:

@@ -52,6 +52,7 @@ from obligations.plans.file.fields import (
 )
 from obligations.rules.ladder import LEADERSHIP_ROLE, ROLES, Policy, PolicyError
 from obligations.rules.limits import FIRST_YEAR, LAST_YEAR, MAX_REPEATS, MAX_WORKING_DAYS
+from obligations.rules.relative import MAX_COUNT, RELATIVE_UNITS
 from obligations.rules.schedule import CHECKINS
 
 __all__ = [
@@ -163,6 +164,9 @@ class PlanSpec(_Model):
     coordinator: OptionalCode = None
     manager: OptionalCode = None
     checkin: Checkin | None = None  # every continuous task's check-in, unless its schedule says otherwise
+    # false: retire the plan (its open occurrences withdrawn, nothing more sent); true: bring it back.
+    # Left out: as it stands, so reloading a file never revives what was retired (plans/file/retire.py).
+    active: StrictBool = True
 
 
 class AgencySpec(_Model):
@@ -217,8 +221,27 @@ class CycleSchedule(_Model):
     phrase: OptionalText = None
 
 
+class RelativeSchedule(_Model):
+    """A deadline counted from an event the plan does not date ("trong 15 ngày làm việc kể từ khi nhận
+    được"): ``count`` ``unit`` after ``anchor``, the event's day, which the coordinator writes; load refuses
+    the schedule until then (checks.py) and stores the deadline it gives as a ``once`` (plan_rows.py)."""
+
+    kind: Literal["relative"]
+    count: Annotated[StrictInt, Field(ge=1)]
+    unit: Literal[RELATIVE_UNITS]  # type: ignore[valid-type]
+    after: OptionalText = None  # the event, in the plan's words: "khi nhận được văn bản"
+    anchor: Day | None = None
+    phrase: OptionalText = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> RelativeSchedule:
+        if self.count > MAX_COUNT[self.unit]:
+            raise ValueError(f"count: at most {MAX_COUNT[self.unit]} {self.unit}, got {self.count}")
+        return self
+
+
 ScheduleSpec = Annotated[
-    Union[OnceSchedule, RecurringSchedule, ContinuousSchedule, CycleSchedule],  # noqa: UP007
+    Union[OnceSchedule, RecurringSchedule, ContinuousSchedule, CycleSchedule, RelativeSchedule],  # noqa: UP007
     Field(discriminator="kind"),
 ]
 
@@ -239,6 +262,7 @@ class ObligationSpec(_Model):
     report_to: OptionalCode = None
     schedule: ScheduleSpec
     policy: Code = DEFAULT_POLICY
+    active: StrictBool = True  # as the plan's `active`, for this obligation alone
 
     @property
     def provision_ref(self) -> str | None:

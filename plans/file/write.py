@@ -24,7 +24,9 @@ from obligations.plans.file.schema import PlanFile
 __all__ = ["Comments", "to_yaml"]
 
 # Keys whose values are free text, always quoted: a reader sees where they start and end.
-_TEXT_KEYS = frozenset({"title", "name", "text", "phrase", "number", "rrule", "checkin", "zalo_user_id", "phone"})
+_TEXT_KEYS = frozenset(
+    {"title", "name", "text", "phrase", "number", "rrule", "checkin", "zalo_user_id", "phone", "after"}
+)
 # Lists whose entries are written one a line, as flow mappings.
 _ONE_LINE_ENTRIES = frozenset({"agencies", "contacts", "provisions", "reminders", "escalation"})
 _ONE_LINE_MAPPINGS = frozenset({"schedule"})

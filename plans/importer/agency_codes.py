@@ -23,10 +23,15 @@ _CODE_LENGTH = 40
 
 @dataclass
 class KnownAgencies:
-    """Agencies and groups already in the database: code -> name."""
+    """Agencies and groups already in the database: code -> name; and what a draft needs to know of them to
+    propose a group's members and to find who receives reminders (an agency's parent, a group's members, the
+    roles of an agency's active contacts)."""
 
     agencies: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)  # agency code -> its parent's code
+    members: dict[str, list[str]] = field(default_factory=dict)  # group code -> member agency codes
+    contact_roles: dict[str, set[str]] = field(default_factory=dict)  # agency code -> roles with a contact
 
     def __post_init__(self) -> None:
         self._agency_keys: dict[str, list[str]] = {}
@@ -70,12 +75,27 @@ def known_from_db(engine) -> KnownAgencies:
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from obligations.models.tables import Agency, AgencyGroup
+    from obligations.models.tables import Agency, AgencyGroup, AgencyGroupMember, Contact
 
     with Session(engine) as session:
-        agencies = {a.code: a.name for a in session.scalars(select(Agency))}
-        groups = {g.code: g.name for g in session.scalars(select(AgencyGroup))}
-    return KnownAgencies(agencies=agencies, groups=groups)
+        rows = list(session.scalars(select(Agency)))
+        codes = {a.id: a.code for a in rows}
+        parents = {a.code: codes[a.parent_id] for a in rows if a.parent_id in codes}
+        group_rows = list(session.scalars(select(AgencyGroup)))
+        group_codes = {g.id: g.code for g in group_rows}
+        members: dict[str, list[str]] = {}
+        for link in session.scalars(select(AgencyGroupMember)):
+            members.setdefault(group_codes[link.group_id], []).append(codes[link.agency_id])
+        roles: dict[str, set[str]] = {}
+        for agency_id, role in session.execute(select(Contact.agency_id, Contact.role).where(Contact.active)):
+            roles.setdefault(codes[agency_id], set()).add(role)
+    return KnownAgencies(
+        agencies={a.code: a.name for a in rows},
+        groups={g.code: g.name for g in group_rows},
+        parents=parents,
+        members=members,
+        contact_roles=roles,
+    )
 
 
 def _acronym(name: str) -> str | None:

@@ -10,20 +10,26 @@ both. Choices (docs/plan-import.md):
   matches a stored agency is used by its code and not listed again (listing it would overwrite its
   stored parent); other agencies are listed with a new code.
 - A group heading ("Các sở, ban, ngành; ...") uses the database's group of the same name when there is
-  one. Otherwise it is listed with ``members: []`` and a comment: the plan does not say which agencies
-  are in it, so the coordinator lists them; until then ``load`` refuses the file, naming that line.
+  one. Otherwise its members are proposed from the stored agencies of the kinds its name lists (sở, ban,
+  UBND huyện, ...; :mod:`~obligations.plans.importer.draft_review`), marked for review; with none stored
+  it is listed with ``members: []``, which ``load`` refuses, naming that line.
 - A task with several deadlines becomes one obligation per deadline, refs suffixed a, b, c ("III.5.2a");
-  a task with none becomes a continuous obligation (quarterly check-in) marked for review.
+  a task with none becomes a continuous obligation (quarterly check-in) marked for review. Each has a short
+  title in the task's own words (:mod:`~obligations.plans.importer.titles`).
+- Each plan field says where it came from, each guess is marked "xem lại"; a contact list is merged in
+  and the agencies no reminder would reach are listed at the end
+  (:mod:`~obligations.plans.importer.draft_contacts`).
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from obligations.plans.file.contact_list import ContactList
 from obligations.plans.file.schema import (
     AgencySpec,
     ContinuousSchedule,
@@ -35,13 +41,18 @@ from obligations.plans.file.schema import (
     PlanSpec,
     ProvisionSpec,
     RecurringSchedule,
+    RelativeSchedule,
+    ScheduleSpec,
 )
 from obligations.plans.file.write import Comments, to_yaml
 from obligations.plans.importer.agency_codes import UNKNOWN_LEAD, AgencyCodes, KnownAgencies
 from obligations.plans.importer.agency_names import is_group_name
+from obligations.plans.importer.draft_contacts import COORDINATING, Receivers, footer, merge_contacts
+from obligations.plans.importer.draft_review import REVIEW, PlanNotes, propose_members, reading
 from obligations.plans.importer.parsed import ParsedPlan, ParsedTask
 from obligations.plans.importer.phrases import Deadline
 from obligations.plans.importer.text import ascii_slug, normalize
+from obligations.plans.importer.titles import short_title
 
 __all__ = ["PlanDraft", "build_draft"]
 
@@ -53,13 +64,17 @@ _NOTES = {
         "Check each name and code; add `parent:` where a matter should escalate to a body above it.",
     ],
     "groups": [
-        "Groups of agencies the plan assigns tasks to. The plan does not list their members:",
-        "write them in `members:` (agency codes, defined above or already stored) before loading.",
+        "Groups of agencies the plan assigns tasks to. The plan does not list their members: check the ones",
+        "proposed from the database (marked \"xem lại\"), or write them in `members:` (agency codes) before loading.",
+    ],
+    "contacts": [
+        "Người nhận nhắc việc, từ danh sách đầu mối (the contact list); mỗi người ghi dòng của họ trong danh sách.",
     ],
     "obligations": [
         "One obligation per deadline found. Each schedule keeps the plan's words in `phrase`; the comment",
         "beside it says how they were read (\"trước ngày D\": before D starts; \"chậm nhất\", \"trong tháng\":",
-        "by the end). Obligations marked \"no deadline found\" are continuous until you give them a schedule.",
+        "by the end). Obligations marked \"no deadline found\" are continuous until you give them a schedule;",
+        "\"xem lại\" marks what the reader guessed (a year, a date counted from the document's date).",
     ],
 }
 
@@ -75,8 +90,24 @@ class PlanDraft:
     tasks: int
     matched: dict[str, str]  # plan name -> stored code
     new_agencies: dict[str, str]  # code -> name, listed in the file
-    groups_to_fill: dict[str, str]  # code -> name: groups listed with no members yet
+    groups_to_fill: dict[str, str]  # code -> name: new groups, their members empty or proposed for review
     to_review: list[str]  # obligation refs read as continuous because no deadline was found
+    groups_proposed: dict[str, list[str]] = field(default_factory=dict)  # code -> members proposed from the database
+    to_anchor: list[str] = field(default_factory=list)  # refs of relative deadlines load refuses until anchored
+    inferred: list[str] = field(default_factory=list)  # refs whose deadline the reader guessed in part
+    contacts: int = 0  # people merged from the contact list
+    no_focal_point: dict[str, str] = field(default_factory=dict)  # code -> name: receiving agencies nobody reaches
+
+
+@dataclass
+class _Obligations:
+    specs: list[ObligationSpec] = field(default_factory=list)
+    lead_codes: set[str] = field(default_factory=set)
+    to_review: list[str] = field(default_factory=list)
+    to_anchor: list[str] = field(default_factory=list)
+    inferred: list[str] = field(default_factory=list)
+    receivers: Receivers = field(default_factory=lambda: Receivers({}))
+    group_refs: dict[str, list[str]] = field(default_factory=dict)  # group code -> refs of the tasks it leads
 
 
 def build_draft(
@@ -86,118 +117,141 @@ def build_draft(
     today: date,
     known: KnownAgencies | None = None,
     code: str | None = None,
+    contacts: ContactList | None = None,
 ) -> PlanDraft:
     """The coordinator's file for ``plan``. ``today`` dates the draft and stands in for a period the plan
-    does not state (its year); ``known`` are the stored agencies and groups to match names against."""
+    does not state (its year); ``known`` are the stored agencies and groups to match names against;
+    ``contacts``, a contact list, is merged in: FileError naming the line of every bad row (a field, an
+    agency neither the plan's nor stored)."""
     codes = AgencyCodes(known or KnownAgencies())
     comments = Comments()
     plan_spec = _plan_spec(plan, source, today, code, codes, comments)
-    obligations, lead_codes, to_review = _obligations(plan, codes, comments)
+    found = _obligations(plan, codes, comments)
     # Built without validation (model_construct): the fields given are the keys the draft writes.
     sections: dict[str, object] = {"plan": plan_spec}
-    agencies = _agencies(codes, plan_spec.issuer, lead_codes, comments)
+    agencies = _agencies(codes, plan_spec.issuer, found.lead_codes, comments)
     if agencies:
         sections["agencies"] = agencies
-    groups = _groups(codes, comments)
+    groups, proposed = _groups(codes, plan, plan_spec, found, comments)
     if groups:
         sections["groups"] = groups
+    people, lines = merge_contacts(contacts, codes) if contacts is not None else ([], [])
+    if people:
+        sections["contacts"] = people
+        for index, line in enumerate(lines):
+            comments.beside[("contacts", index)] = f"dòng {line}"
     provisions = [
         ProvisionSpec.model_construct(ref=p.ref, title=p.title[:300], text=p.text) for p in plan.provisions
     ]
     if provisions:
         sections["provisions"] = provisions
-    sections["obligations"] = obligations
-    for key, lines in _NOTES.items():
+    sections["obligations"] = found.specs
+    for key, note in _NOTES.items():
         if key in sections:
-            comments.before[(key,)] = lines
-    comments.header = _header(plan, source, today, len(obligations))
+            comments.before[(key,)] = note
+    comments.header = _header(plan, source, today, len(found.specs))
     plan_file = PlanFile.model_construct(**sections)
+    coordinator = getattr(plan_spec, "coordinator", None)
+    found.receivers.add(coordinator, COORDINATING)
+    missing = found.receivers.unreached(codes, people, coordinator)
     return PlanDraft(
         file=plan_file,
-        text=to_yaml(plan_file, comments),
+        text=to_yaml(plan_file, comments) + footer(missing, found.receivers),
         plan_code=plan_spec.code,
-        obligations=len(obligations),
+        obligations=len(found.specs),
         tasks=len(plan.tasks),
         matched=dict(codes.matched),
         new_agencies=dict(codes.new_agencies),
         groups_to_fill=dict(codes.new_groups),
-        to_review=to_review,
+        to_review=found.to_review,
+        groups_proposed=proposed,
+        to_anchor=found.to_anchor,
+        inferred=found.inferred,
+        contacts=len(people),
+        no_focal_point=missing,
     )
 
 
 def _plan_spec(
     plan: ParsedPlan, source: str, today: date, code: str | None, codes: AgencyCodes, comments: Comments
 ) -> PlanSpec:
-    """The ``plan:`` section; its issuer and coordinator are the first agencies coded."""
+    """The ``plan:`` section, each field with where it came from; its issuer and coordinator are the first
+    agencies coded."""
+    notes = PlanNotes(plan)
     plan_code = code or _plan_code(plan, source)
     issuer = codes.code(plan.issuer) if plan.issuer else None
+    guessed = plan.period is None
     if plan.period is not None:
         start, end = plan.period
-        period_note = None
     else:
         years = sorted({d.due.year for t in plan.tasks for d in t.deadlines if d.kind == "once" and d.due})
         first = plan.signed.year if plan.signed else (years[0] if years else today.year)
         last = max([first, *years])
         start, end = date(first, 1, 1), date(last, 12, 31)
-        period_note = "the plan states no period: start and end are a guess from its dates; set them"
-    if plan.signed and start <= plan.signed <= end:
+    if plan.signed and plan.signed <= end and (guessed or start <= plan.signed):
         start = plan.signed  # nothing is owed under a plan before it is signed
     coordinator = codes.code(plan.coordinator) if plan.coordinator else None
 
     fields: dict[str, object] = {"code": plan_code, "title": plan.title or source}
+    beside: dict[str, str] = {"code": notes.code(code is not None), "title": notes.title()}
     if plan.number:
-        fields["number"] = plan.number
+        fields["number"], beside["number"] = plan.number, notes.number()
     if issuer:
-        fields["issuer"] = issuer
+        fields["issuer"], beside["issuer"] = issuer, notes.issuer()
     fields["start"], fields["end"] = start, end
+    beside["start"], beside["end"] = notes.period(start, end, guessed)
     if coordinator:
-        fields["coordinator"] = coordinator
-        comments.beside[("plan", "coordinator")] = "the agency that follows the plan (cơ quan thường trực); check"
+        texts = [t.text for t in plan.tasks] + list(plan.notes)
+        fields["coordinator"], beside["coordinator"] = coordinator, notes.coordinator(texts)
     if issuer:
-        fields["manager"] = issuer
-    if period_note:
-        comments.beside[("plan", "start")] = period_note
-    elif plan.signed and start == plan.signed:
-        comments.beside[("plan", "start")] = "the signing date"
-    if not plan.title:
-        comments.beside[("plan", "title")] = "no title found in the document: write the plan's title"
+        fields["manager"], beside["manager"] = issuer, notes.manager()
+    for key, note in beside.items():
+        comments.beside[("plan", key)] = note
     return PlanSpec.model_construct(**fields)
 
 
-def _obligations(
-    plan: ParsedPlan, codes: AgencyCodes, comments: Comments
-) -> tuple[list[ObligationSpec], set[str], list[str]]:
-    """One obligation per deadline of each task; the codes of agencies that lead; the refs to review."""
-    obligations: list[ObligationSpec] = []
-    lead_codes: set[str] = set()
-    to_review: list[str] = []
+def _obligations(plan: ParsedPlan, codes: AgencyCodes, comments: Comments) -> _Obligations:
+    """One obligation per deadline of each task, and what the draft learns doing so: the agencies that lead,
+    who receives reminders, the refs to review, to anchor, whose deadline was partly guessed."""
+    found = _Obligations()
     for task in plan.tasks:
         lead, supporting, report_to = _agencies_of(task, codes)
         if not task.group:
-            lead_codes.add(lead)
+            found.lead_codes.add(lead)
         deadlines: list[Deadline | None] = list(task.deadlines) or [None]
         if len(deadlines) > 1:
-            comments.before[("obligations", len(obligations))] = [
+            comments.before[("obligations", len(found.specs))] = [
                 f"{task.ref}: the task states {len(deadlines)} deadlines, one obligation each"
             ]
+        title = short_title(task.text)
         for index, deadline in enumerate(deadlines):
             ref = task.ref if len(deadlines) == 1 else f"{task.ref}{_LETTERS[index % 26]}"
             fields: dict[str, object] = {"ref": ref}
             if task.provision and task.provision != _default_provision(ref):
                 fields["provision"] = task.provision
+            if title:
+                fields["title"] = title
             fields.update(text=task.text, lead=lead, supporting=supporting)
             if report_to:
                 fields["report_to"] = report_to
             fields["schedule"] = _schedule(deadline)
             fields["policy"] = "checkin" if deadline is None or deadline.kind == "continuous" else "default"
-            here = ("obligations", len(obligations))
-            comments.beside[(*here, "schedule")] = _reading(deadline)
+            here = ("obligations", len(found.specs))
+            comments.beside[(*here, "schedule")] = reading(deadline)
             if lead == UNKNOWN_LEAD:
                 comments.beside[(*here, "lead")] = "the plan names no lead agency: choose one"
             if deadline is None:
-                to_review.append(ref)
-            obligations.append(ObligationSpec.model_construct(**fields))
-    return obligations, lead_codes, to_review
+                found.to_review.append(ref)
+            elif deadline.kind == "relative":
+                found.to_anchor.append(ref)
+            if deadline is not None and deadline.inferred:
+                found.inferred.append(ref)
+            if task.group:
+                found.group_refs.setdefault(lead, []).append(ref)
+            else:
+                found.receivers.add(lead, "chủ trì", ref)
+            found.specs.append(ObligationSpec.model_construct(**fields))
+    return found
 
 
 def _agencies_of(task: ParsedTask, codes: AgencyCodes) -> tuple[str, list[str], str | None]:
@@ -231,18 +285,39 @@ def _agencies(
     return agencies
 
 
-def _groups(codes: AgencyCodes, comments: Comments) -> list[GroupSpec]:
-    """The groups new to the database, with no members: the plan does not list them."""
-    groups = []
+def _groups(
+    codes: AgencyCodes, plan: ParsedPlan, plan_spec: PlanSpec, found: _Obligations, comments: Comments
+) -> tuple[list[GroupSpec], dict[str, list[str]]]:
+    """The groups new to the database, with the stored agencies of their kinds proposed as members (to
+    review), or none when none is stored: the plan does not list them. The members of every group that
+    leads a task receive its reminders."""
+    groups, proposed = [], {}
+    issuer, coordinator = getattr(plan_spec, "issuer", None), getattr(plan_spec, "coordinator", None)
     for group_code, name in codes.new_groups.items():
-        comments.beside[("groups", len(groups), "members")] = (
-            "TODO: list the member agencies' codes, e.g. [SO-TAI-CHINH, UBND-HUYEN-X]; load refuses an empty list"
+        members, kinds = propose_members(
+            name, codes.known, issuer=plan.issuer, issuer_code=issuer, coordinator=coordinator
         )
-        groups.append(GroupSpec.model_construct(code=group_code, name=name, members=[]))
-    return groups
+        here = ("groups", len(groups), "members")
+        if members:
+            proposed[group_code] = members
+            left_out = ", ".join(c for c in (coordinator, issuer) if c)
+            comments.beside[here] = (
+                f"{REVIEW}đề xuất từ cơ sở dữ liệu: các cơ quan loại {', '.join(kinds)} của tỉnh"
+                + (f", trừ {left_out}" if left_out else "") + "; bỏ hoặc thêm cho đúng"
+            )
+        else:
+            comments.beside[here] = (
+                "TODO: list the member agencies' codes, e.g. [SO-TAI-CHINH, UBND-HUYEN-X]; load refuses an empty list"
+            )
+        groups.append(GroupSpec.model_construct(code=group_code, name=name, members=members))
+    for group_code, refs in found.group_refs.items():
+        for member in proposed.get(group_code) or codes.known.members.get(group_code, []):
+            for ref in refs:
+                found.receivers.add(member, f"thành viên {group_code}, chủ trì", ref)
+    return groups, proposed
 
 
-def _schedule(deadline: Deadline | None) -> OnceSchedule | RecurringSchedule | ContinuousSchedule | CycleSchedule:
+def _schedule(deadline: Deadline | None) -> ScheduleSpec:
     if deadline is None:
         return ContinuousSchedule.model_construct(kind="continuous")
     if deadline.kind == "once":
@@ -255,24 +330,13 @@ def _schedule(deadline: Deadline | None) -> OnceSchedule | RecurringSchedule | C
         )
     if deadline.kind == "cycle":
         return CycleSchedule.model_construct(kind="cycle", cycle=deadline.cycle, phrase=deadline.phrase)
+    if deadline.kind == "relative":
+        # No anchor: the plan does not date the event; load refuses the schedule until the coordinator does.
+        fields = {"kind": "relative", "count": deadline.count, "unit": deadline.unit}
+        if deadline.event:
+            fields["after"] = deadline.event
+        return RelativeSchedule.model_construct(**fields, phrase=deadline.phrase)
     return ContinuousSchedule.model_construct(kind="continuous", phrase=deadline.phrase)
-
-
-def _reading(deadline: Deadline | None) -> str:
-    """The comment beside a schedule: the plan's words and how they were read."""
-    if deadline is None:
-        return "no deadline found; review (read as continuous: a quarterly check-in)"
-    words = f"“{deadline.phrase}”"
-    if deadline.kind == "once":
-        assert deadline.due is not None
-        day = f"{deadline.due:%d/%m/%Y}"
-        return f"{words}: by the end of {day}" if deadline.inclusive else f"{words}: before {day} starts"
-    if deadline.kind == "recurring":
-        when = "by the end of each day" if deadline.inclusive else "before each day starts"
-        return f"{words}: {deadline.rrule}, {when}"
-    if deadline.kind == "cycle":
-        return f"{words}: the {deadline.cycle} cycle's dates (config/defaults.yaml, or `cycles:` here)"
-    return f"{words}: continuous, a quarterly check-in"
 
 
 def _header(plan: ParsedPlan, source: str, today: date, obligations: int) -> list[str]:
