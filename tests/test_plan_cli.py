@@ -121,7 +121,7 @@ def test_draft_then_load_after_the_coordinator_lists_the_groups_members(cli, sql
     text = draft.read_text(encoding="utf-8")
     # The phrase is kept beside each schedule, as a comment and in the schedule itself.
     assert re.search(r'phrase: "Định kỳ trước ngày 15 tháng 12 hàng năm"}  # “Định kỳ trước ngày 15 tháng 12', text)
-    assert "# no deadline found; review" in text
+    assert "# xem lại: không thấy hạn" in text
 
     # As drafted, the group has no members: load refuses it, naming the line, and writes nothing.
     before = dump(sqlite_engine)

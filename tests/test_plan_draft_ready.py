@@ -169,7 +169,7 @@ def test_a_guessed_deadline_gets_a_review_comment_on_its_schedule_line(defaults)
                           source="t.txt", today=TODAY)
     assert drafted.inferred == ["II.1"]
     assert comment_on(drafted.text, "schedule: {kind: once") == (
-        "“trước ngày 25.4”: before 25/04/2026 starts; xem lại: năm 2026 lấy theo ngày của văn bản")
+        "“trước ngày 25.4”: trước khi sang ngày 25/04/2026; xem lại: năm 2026 lấy theo ngày của văn bản")
     stated = Deadline(kind="once", phrase="trước ngày 25/4/2026", due=date(2026, 4, 25), inclusive=False)
     plain = build_draft(one_task_plan(stated, "Báo cáo trước ngày 25/4/2026."), source="t.txt", today=TODAY)
     assert "xem lại" not in comment_on(plain.text, "schedule: {kind: once") and plain.inferred == []
@@ -390,3 +390,31 @@ def test_the_seed_plan_drafted_with_contacts_loaded_and_swept_reaches_someone_fo
     # Every agency that leads a task due in that time was reached, not only the coordinator.
     assert {codes[reached[r.recipient_id]] for r in due} == {
         "SO-NGOAI-VU", "LIEN-HIEP-CAC-TO-CHUC-HUU-NGHI-TINH", "SO-TAI-CHINH", *SEED_GROUP_MEMBERS}
+
+
+@pytest.mark.parametrize(("rule", "words"), [
+    ("FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1", "hàng năm, ngày cuối các tháng 6 và 12"),
+    ("FREQ=MONTHLY;BYMONTHDAY=-1", "hàng tháng, ngày cuối tháng"),
+    ("FREQ=MONTHLY;BYMONTHDAY=18", "hàng tháng, ngày 18"),
+    ("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=15", "hàng năm, ngày 15 tháng 12"),
+    ("FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=15", "hàng năm, ngày 15 các tháng 3, 6, 9 và 12"),
+    ("FREQ=WEEKLY;BYDAY=FR", "hàng tuần, thứ Sáu"),
+    # More than the words know how to say: the rule itself, rather than a wrong reading.
+    ("FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1", "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1"),
+])
+def test_a_recurrence_is_put_in_words_for_the_coordinator(rule, words):
+    from obligations.plans.importer.draft_review import rule_words
+
+    assert rule_words(rule) == words
+
+
+def test_the_draft_of_the_seed_speaks_vietnamese_beside_each_schedule():
+    from obligations.plans.importer.draft import build_draft
+    from obligations.plans.importer.parse import parse_text
+
+    plan = parse_text(SEED_PLAN.read_text(encoding="utf-8"))
+    text = build_draft(plan, source=SEED_PLAN.name, today=date(2017, 4, 1)).text
+    assert "“Định kỳ trước ngày 15 tháng 12 hàng năm”: hàng năm, ngày 15 tháng 12, trước ngày đó" in text
+    assert "Bản nháp do `obligations plan draft` soạn từ" in text
+    for english in ("Draft made", "no deadline found", "before each day starts", "Agencies named"):
+        assert english not in text

@@ -60,21 +60,21 @@ _PLAN_CODE_LENGTH = 60
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _NOTES = {
     "agencies": [
-        "Agencies named in the plan and not yet in the database (stored ones are used by their code).",
-        "Check each name and code; add `parent:` where a matter should escalate to a body above it.",
+        "Các cơ quan văn bản nêu mà cơ sở dữ liệu chưa có (cơ quan đã có được dùng theo mã của nó).",
+        "Xem lại tên và mã từng cơ quan; ghi `parent:` khi việc chậm cần báo lên cơ quan cấp trên.",
     ],
     "groups": [
-        "Groups of agencies the plan assigns tasks to. The plan does not list their members: check the ones",
-        "proposed from the database (marked \"xem lại\"), or write them in `members:` (agency codes) before loading.",
+        "Các nhóm cơ quan được giao nhiệm vụ. Văn bản không kê thành viên: xem lại các cơ quan đề xuất từ cơ sở",
+        "dữ liệu (ghi \"xem lại\"), hoặc ghi mã các cơ quan thành viên vào `members:` trước khi nạp.",
     ],
     "contacts": [
-        "Người nhận nhắc việc, từ danh sách đầu mối (the contact list); mỗi người ghi dòng của họ trong danh sách.",
+        "Người nhận nhắc việc, từ danh sách đầu mối (--contacts); mỗi người ghi dòng của họ trong danh sách.",
     ],
     "obligations": [
-        "One obligation per deadline found. Each schedule keeps the plan's words in `phrase`; the comment",
-        "beside it says how they were read (\"trước ngày D\": before D starts; \"chậm nhất\", \"trong tháng\":",
-        "by the end). Obligations marked \"no deadline found\" are continuous until you give them a schedule;",
-        "\"xem lại\" marks what the reader guessed (a year, a date counted from the document's date).",
+        "Mỗi hạn tìm thấy là một nhiệm vụ. Lịch giữ nguyên lời văn bản trong `phrase`; ghi chú bên cạnh nói",
+        "cách đọc (\"trước ngày D\": trước khi sang ngày D; \"chậm nhất\", \"trong tháng\": hết ngày, hết tháng).",
+        "Nhiệm vụ \"không thấy hạn\" là thường xuyên cho đến khi được ghi lịch; \"xem lại\" đánh dấu điều được",
+        "đoán (năm của một ngày, hạn tính từ ngày văn bản).",
     ],
 }
 
@@ -307,7 +307,7 @@ def _groups(
             )
         else:
             comments.beside[here] = (
-                "TODO: list the member agencies' codes, e.g. [SO-TAI-CHINH, UBND-HUYEN-X]; load refuses an empty list"
+                "TODO: ghi mã các cơ quan thành viên, ví dụ [SO-TAI-CHINH, UBND-HUYEN-X]; load từ chối danh sách rỗng"
             )
         groups.append(GroupSpec.model_construct(code=group_code, name=name, members=members))
     for group_code, refs in found.group_refs.items():
@@ -341,12 +341,12 @@ def _schedule(deadline: Deadline | None) -> ScheduleSpec:
 
 def _header(plan: ParsedPlan, source: str, today: date, obligations: int) -> list[str]:
     header = [
-        f"Draft made by `obligations plan draft` from {source} on {today.isoformat()}.",
-        "Review it, then load it: obligations load <this file>   (all or nothing; errors name the line).",
-        f"Found {_count(len(plan.tasks), 'task')}, {_count(obligations, 'obligation')}.",
+        f"Bản nháp do `obligations plan draft` soạn từ {source} ngày {today:%d/%m/%Y}.",
+        "Xem lại rồi nạp: obligations load <tệp này>   (nạp tất cả hoặc không gì; lỗi ghi rõ dòng).",
+        f"Tìm thấy {len(plan.tasks)} nhiệm vụ trong văn bản, {obligations} nhiệm vụ được giao.",
     ]
     for note in plan.notes:
-        header.extend(textwrap.wrap(f"Not a task (kept here for the reader): {note}", width=110))
+        header.extend(textwrap.wrap(f"Không phải nhiệm vụ (giữ lại để đọc): {note}", width=110))
     return header
 
 
@@ -363,10 +363,6 @@ def _plan_code(plan: ParsedPlan, source: str) -> str:
     title = re.sub(r"(?i)\b(?:giai đoạn|năm)\s+(?=\d)|\b(?:19|20)\d{2}\b", " ", title)
     slug = ascii_slug(title, max_length=_PLAN_CODE_LENGTH - len(years), upper=False).strip("-")
     return (slug + years).strip("-") or "ke-hoach"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _default_provision(ref: str) -> str | None:

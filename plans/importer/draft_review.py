@@ -85,24 +85,55 @@ class PlanNotes:
 def reading(deadline: Deadline | None) -> str:
     """The comment beside a schedule: the plan's words, how they were read, and what was guessed."""
     if deadline is None:
-        return "no deadline found; review (read as continuous: a quarterly check-in)"
+        return (f"{REVIEW}không thấy hạn: tạm đọc là thường xuyên, được hỏi trong báo cáo định kỳ của cơ quan "
+                "chủ trì, hoặc thêm `checkin: quarterly`; ghi lịch nếu văn bản có hạn")
     words = f"“{deadline.phrase}”"
     if deadline.kind == "once":
         assert deadline.due is not None
         day = f"{deadline.due:%d/%m/%Y}"
-        text = f"{words}: by the end of {day}" if deadline.inclusive else f"{words}: before {day} starts"
+        text = f"{words}: hạn hết ngày {day}" if deadline.inclusive else f"{words}: trước khi sang ngày {day}"
     elif deadline.kind == "recurring":
-        when = "by the end of each day" if deadline.inclusive else "before each day starts"
-        text = f"{words}: {deadline.rrule}, {when}"
+        when = "hết ngày đó" if deadline.inclusive else "trước ngày đó"
+        text = f"{words}: {rule_words(deadline.rrule or '')}, {when}"
     elif deadline.kind == "cycle":
-        text = f"{words}: the {deadline.cycle} cycle's dates (config/defaults.yaml, or `cycles:` here)"
+        text = f"{words}: theo các mốc của chu kỳ {deadline.cycle} (config/defaults.yaml, hoặc `cycles:` trong tệp)"
     elif deadline.kind == "relative":
         event = deadline.event or "sự kiện"
         text = (f"{words}: {deadline.count} {_UNITS_VI.get(deadline.unit or '', deadline.unit)} sau “{event}”; "
                 "TODO: ghi anchor: YYYY-MM-DD, ngày của sự kiện (load từ chối khi chưa có)")
     else:
-        text = f"{words}: continuous, a quarterly check-in"
+        text = f"{words}: thường xuyên"
     return f"{text}; {REVIEW}{deadline.inferred}" if deadline.inferred else text
+
+
+_FREQUENCIES = {"YEARLY": "hàng năm", "MONTHLY": "hàng tháng", "WEEKLY": "hàng tuần", "DAILY": "hàng ngày"}
+_WEEKDAYS = {"MO": "thứ Hai", "TU": "thứ Ba", "WE": "thứ Tư", "TH": "thứ Năm", "FR": "thứ Sáu", "SA": "thứ Bảy",
+             "SU": "Chủ nhật"}
+
+
+def rule_words(rule: str) -> str:
+    """A recurrence rule as a coordinator reads it: "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1" -> "hàng năm,
+    ngày cuối tháng 6 và tháng 12"; the rule itself when it says more than this knows how to put."""
+    parts = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+    frequency = _FREQUENCIES.get(parts.pop("FREQ", ""))
+    interval = parts.pop("INTERVAL", "1")
+    months, days, weekdays = parts.pop("BYMONTH", None), parts.pop("BYMONTHDAY", None), parts.pop("BYDAY", None)
+    if frequency is None or parts or interval != "1" or (weekdays and (months or days)):
+        return rule
+    if weekdays:
+        return f"{frequency}, {' và '.join(_WEEKDAYS.get(day, day) for day in weekdays.split(','))}"
+    day_words = _listed("ngày cuối" if day == "-1" else f"ngày {day}" for day in (days or "").split(",") if day)
+    if months:
+        month_list = months.split(",")
+        month_words = f"tháng {month_list[0]}" if len(month_list) == 1 else f"các tháng {_listed(month_list)}"
+        return f"{frequency}, {day_words or 'trong'} {month_words}"
+    return f"{frequency}, {day_words or 'trong kỳ'}" + (" tháng" if days == "-1" else "")
+
+
+def _listed(items) -> str:
+    """"a, b và c"."""
+    items = list(items)
+    return " và ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
 # --------------------------------------------------------------------------------------------------
