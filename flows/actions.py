@@ -81,9 +81,29 @@ def _audit(session: Session, as_of: datetime, actor: str, action: str, occurrenc
     return row
 
 
+def _refuse_if_withdrawn(occurrence: Occurrence, verb: str) -> None:
+    # Plain words, not a status code: the one acting often comes from the link of a message sent before.
+    if occurrence.status == Status.WITHDRAWN:
+        raise ActionError(
+            f"không thể {verb}: kỳ {occurrence.id} đã được rút, nhiệm vụ đã ngừng theo dõi, không cần làm gì thêm "
+            "(the task was withdrawn: nothing more is asked)"
+        )
+
+
 def _require_open(occurrence: Occurrence, verb: str) -> None:
+    _refuse_if_withdrawn(occurrence, verb)
     if Status(occurrence.status) not in OPEN:
         raise ActionError(f"không thể {verb}: kỳ {occurrence.id} đang ở trạng thái {occurrence.status}")
+
+
+def _require_active(obligation: Obligation, occurrence: Occurrence, verb: str) -> None:
+    # Reopening an occurrence of a retired obligation would start its reminders again.
+    if not obligation.active:
+        raise ActionError(
+            f"không thể {verb}: nhiệm vụ {obligation.ref} (kỳ {occurrence.id}) đã ngừng theo dõi; chấp nhận báo cáo, "
+            "hoặc theo dõi lại nhiệm vụ (`active: true` rồi `obligations load`) trước khi trả lại (the task was "
+            "retired: accept the submission, or bring the task back first)"
+        )
 
 
 def _required(text: str | None, what: str) -> str:
@@ -167,6 +187,7 @@ def return_submission(
     require_aware(as_of)
     occurrence = _occurrence(session, occurrence_id)
     submission = _pending_submission(session, occurrence)
+    _require_active(session.get(Obligation, occurrence.obligation_id), occurrence, "trả lại báo cáo")
     submission.state, submission.decided_at, submission.decided_by = "returned", as_of, actor
     submission.decision_note = note
     occurrence.submitted_at = None
@@ -181,6 +202,7 @@ def waive(session: Session, rt: Runtime, occurrence_id: int, *, as_of: datetime,
     require_aware(as_of)
     reason = _required(reason, "cần ghi lý do miễn thực hiện (a reason is required)")
     occurrence = _occurrence(session, occurrence_id)
+    _refuse_if_withdrawn(occurrence, "miễn thực hiện")
     if Status(occurrence.status) in SETTLED:
         raise ActionError(f"kỳ {occurrence.id} đã kết thúc ({occurrence.status})")
     occurrence.status = Status.WAIVED.value
@@ -326,6 +348,7 @@ def raise_blocker(
     require_aware(as_of)
     text = _required(text, "cần mô tả vướng mắc (the blocker needs a description)")
     occurrence = _occurrence(session, occurrence_id)
+    _refuse_if_withdrawn(occurrence, "báo vướng mắc")  # else the coordinator is told of a task nobody tracks
     blocker = Blocker(occurrence_id=occurrence.id, raised_at=as_of, raised_by=actor, text=text)
     session.add(blocker)
     session.flush()

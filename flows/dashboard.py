@@ -35,8 +35,9 @@ from obligations.models.tables import (
 from obligations.rules.status import Status
 
 Visible = Callable[[int | None, int | None], bool]  # (plan id, agency id) -> may the viewer see it
+# Every status, so that the overview's counts add up to the items listed (withdrawn ones included).
 STATUS_ORDER = (Status.ON_TRACK, Status.DUE_SOON, Status.SUBMITTED, Status.OVERDUE, Status.DONE_ON_TIME,
-                Status.DONE_LATE, Status.WAIVED)
+                Status.DONE_LATE, Status.WAIVED, Status.WITHDRAWN)
 OLDEST_SHOWN = 10
 
 

@@ -324,15 +324,16 @@ def draft_plan(file: Path, *, today: date, code: str | None, known, contacts: Pa
     return build_draft(read_plan(file), source=file.name, today=today, known=known, code=code, contacts=contact_list)
 
 
-def load_draft(draft_text: str, *, source: str, as_of: datetime, actor: str):
-    """Check a drafted file and write it in one transaction (raises ``FileError``, nothing written)."""
+def load_draft(draft_text: str, *, source: str, as_of: datetime, actor: str, update: bool = False):
+    """Check a drafted file and write it in one transaction (raises ``FileError``, nothing written); ``update``
+    as for :func:`load_plan_file`."""
     from obligations.plans.file.apply import apply_file
     from obligations.plans.file.read import parse_plan_file, read_defaults
 
     defaults = read_defaults(get_settings().defaults_file)
     checked = parse_plan_file(draft_text, source=f"{source} (bản nháp)", defaults=defaults)
     with migrated() as engine, session_scope(engine) as session:
-        return apply_file(session, checked, source=source, actor=actor, as_of=as_of)
+        return apply_file(session, checked, source=source, actor=actor, as_of=as_of, update=update)
 
 
 # ------------------------------------------------------------------------------ what managers read

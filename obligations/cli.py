@@ -20,7 +20,7 @@ from obligations.api_token_cli import add_api_token_commands
 from obligations.backup_cli import add_backup_commands
 from obligations.config.settings import CONFIG_DIR, get_settings, settings_in_force
 from obligations.flows import entry
-from obligations.plan_cli import plan_app
+from obligations.plan_cli import UpdateTwin, plan_app, say_loaded
 from obligations.rules.status import SHORT_LABELS_VI, Status
 from obligations.terminal import (
     Actor,
@@ -82,9 +82,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 @app.command()
 def load(
     file: Annotated[Path, typer.Argument(help="The coordinator's YAML file (see docs/coordinator-file.md).")],
-    update: Annotated[bool, typer.Option(
-        "--update", help="Cập nhật kế hoạch đã nạp dưới mã khác có cùng số hiệu hoặc tên (không có tùy chọn này thì "
-        "bị từ chối). Update the plan already loaded under another code with the same number or title.")] = False,
+    update: UpdateTwin = False,
     as_of: AsOf = None,
     actor: Actor = "cli",
 ) -> None:
@@ -100,9 +98,7 @@ def load(
         summary = entry.load_plan_file(file, as_of=moment, actor=actor, update=update)
     except FileError as exc:
         raise not_loaded(file, exc) from None
-    out.print(str(summary))
-    for warning in summary.unreachable:
-        err.print(warning, highlight=False, markup=False, soft_wrap=True)
+    say_loaded(summary)
 
 
 def _run_flow(name: str, moment: datetime, direct: bool) -> dict:

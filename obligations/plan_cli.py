@@ -142,16 +142,34 @@ def plan_draft(
               highlight=False, soft_wrap=True)
 
 
+# Shared with `obligations load`, so that both ways of loading take the same option and say the same things.
+UpdateTwin = Annotated[bool, typer.Option(
+    "--update", help="Cập nhật kế hoạch đã nạp dưới mã khác có cùng số hiệu hoặc tên (không có tùy chọn này thì "
+    "bị từ chối). Update the plan already loaded under another code with the same number or title.")]
+
+
+def say_loaded(summary) -> None:
+    """What a load did on stdout, then each agency no message reaches on stderr (one line each)."""
+    out.print(str(summary), highlight=False, markup=False, soft_wrap=True)
+    for warning in summary.unreachable:
+        err.print(warning, highlight=False, markup=False, soft_wrap=True)
+
+
 @plan_app.command("apply")
 def plan_apply(
     file: PlanDocument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     code: PlanCode = None,
     contacts: ContactList = None,
+    update: UpdateTwin = False,
     as_of: AsOf = None,
     actor: Actor = "cli",
 ) -> None:
-    """Draft a plan document and load the draft in one transaction, after a confirmation: all or nothing."""
+    """Draft a plan document and load the draft in one transaction, after a confirmation: all or nothing.
+
+    As with `load`, a plan already loaded under another code with the same number or title is refused (use
+    --update), and agencies no message can reach are warned of on stderr.
+    """
     from obligations.plans.file.errors import FileError
 
     moment = parse_as_of(as_of)
@@ -173,11 +191,10 @@ def plan_apply(
         err.print("Đã hủy; cơ sở dữ liệu không thay đổi.")
         raise typer.Exit(1)
     try:
-        summary = entry.load_draft(draft.text, source=file.name, as_of=moment, actor=actor)
+        summary = entry.load_draft(draft.text, source=file.name, as_of=moment, actor=actor, update=update)
     except FileError as exc:
         raise not_loaded(file, exc) from None
-    out.print(str(summary), highlight=False, soft_wrap=True)
-
+    say_loaded(summary)
 
 
 def _say(text: str) -> None:

@@ -34,6 +34,7 @@ from obligations.notifications.links import (
 )
 from obligations.notifications.render import SIGN_IN, render
 from obligations.notifications.send import Message, recipient_url
+from obligations.rules.status import Status
 from obligations.web.auth import Viewer, active_contact, check_csrf, contacts_at, sign_in, sign_out, viewer_for
 from obligations.web.deps import WebState, action_fields, db, page, state
 from obligations.web.words import translator
@@ -80,11 +81,14 @@ def _used(session: Session, token: str) -> bool:
 def _task_page(request: Request, session: Session, web: WebState, viewer: Viewer, occurrence: Occurrence,
                action: str, token: str, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
     record = occurrence_record(session, web.rt, web.now(), occurrence.id)
+    # A withdrawn task asks nothing more: its page says so instead of offering forms that would be refused.
+    withdrawn = record.occurrence.status == Status.WITHDRAWN
     base = str(request.base_url).rstrip("/")
-    links = {name: action_link(base, occurrence.id, name, signer=web.signer, contact_id=viewer.contact_id,
-                               at=web.now()) for name in LINK_ACTIONS}
+    links = {} if withdrawn else {
+        name: action_link(base, occurrence.id, name, signer=web.signer, contact_id=viewer.contact_id, at=web.now())
+        for name in LINK_ACTIONS}
     return page(request, "link_action.html.j2", viewer=viewer, record=record, action=action, token=token,
-                links=links, error=error, status_code=status_code, settings=web.rt.settings)
+                links=links, error=error, status_code=status_code, settings=web.rt.settings, withdrawn=withdrawn)
 
 
 @router.get("/l/{token}", response_class=HTMLResponse)

@@ -108,7 +108,8 @@ class StatusCounts(BaseModel):
     done_on_time: int = Field(0, description=f"{LABELS_VI[Status.DONE_ON_TIME]} (done on time)")
     done_late: int = Field(0, description=f"{LABELS_VI[Status.DONE_LATE]} (done late)")
     waived: int = Field(0, description=f"{LABELS_VI[Status.WAIVED]} (waived)")
-    total: int = Field(0, description="Tổng số (all of them)")
+    withdrawn: int = Field(0, description=f"{LABELS_VI[Status.WITHDRAWN]} (withdrawn with its task or plan)")
+    total: int = Field(0, description="Tổng số, bằng tổng các trạng thái (all of them: the sum of the above)")
 
 
 class PlanSummary(BaseModel):
@@ -235,6 +236,8 @@ def _views(request: Request, session: Session, who: Reader, plan_code: str | Non
 
 
 def _counts(views: list[OccurrenceView]) -> StatusCounts:
+    # StatusCounts has a field for every status (tests/test_web_withdrawn.py): one without would be dropped
+    # silently, and the counts would not add up to the total.
     return StatusCounts(**Counter(v.status.value for v in views), total=len(views))
 
 

@@ -29,7 +29,8 @@ SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 # Excel's own sheet name, which a workbook may not use for one of its sheets.
 RESERVED_SHEET_NAMES = frozenset({"history"})
 
-# The summary's four columns, each the statuses it counts; waived occurrences count in none.
+# The summary's four columns, each the statuses it counts; waived and withdrawn occurrences count in none (nothing
+# is owed for them), so the total is the sum of the four.
 SUMMARY_COLUMNS: tuple[tuple[str, frozenset[Status]], ...] = (
     ("on_track", frozenset({Status.ON_TRACK, Status.DUE_SOON, Status.SUBMITTED})),
     ("overdue", frozenset({Status.OVERDUE})),

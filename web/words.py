@@ -99,6 +99,10 @@ WORDS: dict[str, tuple[str, str]] = {
                      "This link has expired. The link in the latest reminder still works; or sign in."),
     "link_used": ("Liên kết này đã được dùng. Mỗi liên kết chỉ dùng được một lần để cập nhật nhiệm vụ.",
                   "This link was already used. Each link updates a task once."),
+    "withdrawn_task": ("Nhiệm vụ này đã được rút khỏi kế hoạch và ngừng theo dõi: không cần gửi báo cáo, xin gia hạn "
+                       "hay báo vướng mắc nữa.",
+                       "This task was withdrawn from the plan and is no longer tracked: no report, extension or "
+                       "blocker is needed."),
     "current_status": ("Trạng thái hiện tại", "Current status"),
     "for_agency": ("Cơ quan chủ trì", "Lead agency"),
     "signed_in_as": ("Đăng nhập:", "Signed in:"),
