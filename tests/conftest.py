@@ -107,6 +107,22 @@ def sqlite_url(tmp_path, sqlite_template) -> str:
 
 
 @pytest.fixture
+def cli(sqlite_url, monkeypatch, tmp_path):
+    """``obligations ARGS`` on the test's SQLite database with a data directory of its own; the result.
+    (A module that needs more, such as test_cli.py, defines its own.)"""
+    from typer.testing import CliRunner
+
+    from obligations.cli import app
+
+    monkeypatch.setenv("OBLIGATIONS_HOME", str(tmp_path / "home"))
+
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(app, ["--database-url", sqlite_url, *args], input=input)
+
+    return invoke
+
+
+@pytest.fixture
 def pg_url(pg_schema):
     engine = create_db_engine(PG_URL, schema=pg_schema)
     yield PG_URL, pg_schema

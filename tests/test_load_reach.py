@@ -8,11 +8,9 @@ taken out as a first draft would lack them.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from obligations.cli import app
 from obligations.config.settings import CONFIG_DIR
 from obligations.models.db import session_scope
 from obligations.models.tables import Contact
@@ -27,16 +25,6 @@ def without_contacts(*names: str) -> str:
             if not any(f'{{name: "{name}"' in line for name in names)]
     assert len(kept) == len(EXAMPLE_TEXT.splitlines()) - len(names)
     return "".join(kept)
-
-
-@pytest.fixture
-def cli(sqlite_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("OBLIGATIONS_HOME", str(tmp_path / "home"))
-
-    def invoke(*args: str):
-        return runner.invoke(app, ["--database-url", sqlite_url, *args])
-
-    return invoke
 
 
 def _warned(stderr: str) -> list[str]:

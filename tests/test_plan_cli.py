@@ -31,14 +31,6 @@ NOW = "2025-01-06T08:00+07:00"
 
 
 @pytest.fixture
-def cli(sqlite_url):
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, ["--database-url", sqlite_url, *args], input=input)
-
-    return invoke
-
-
-@pytest.fixture
 def table_plan(tmp_path) -> Path:
     path = tmp_path / "ke-hoach-dong-nai.docx"
     path.write_bytes(table_plan_docx())

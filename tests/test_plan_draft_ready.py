@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from obligations.cli import app
 from obligations.config.settings import get_settings
 from obligations.flows.sweep import sweep
 from obligations.models.db import session_scope
@@ -58,14 +57,6 @@ STT,Cơ quan,Họ tên,Vai trò,Email,Điện thoại,Zalo
 7,Liên hiệp các tổ chức hữu nghị tỉnh Khánh Hòa,Lưu Thị Bảo Ngọc,đầu mối,,,5562038814179925041
 """
 SEED_GROUP_MEMBERS = ["SO-THONG-TIN-VA-TRUYEN-THONG", "SO-KE-HOACH-VA-DAU-TU", "SO-TAI-CHINH"]
-
-
-@pytest.fixture
-def cli(sqlite_url):
-    def invoke(*args: str):
-        return runner.invoke(app, ["--database-url", sqlite_url, *args])
-
-    return invoke
 
 
 @pytest.fixture(scope="module")

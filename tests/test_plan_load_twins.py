@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from obligations.cli import app
 from obligations.config.settings import CONFIG_DIR, get_settings
 from obligations.models.db import session_scope
 from obligations.models.tables import AuditLog, Obligation, Plan
@@ -152,16 +151,6 @@ def test_a_retired_plan_is_no_twin(engine, tmp_path, defaults):
 
 
 # ------------------------------------------------------------------------------ the command line
-
-
-@pytest.fixture
-def cli(sqlite_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("OBLIGATIONS_HOME", str(tmp_path / "home"))
-
-    def invoke(*args: str):
-        return runner.invoke(app, ["--database-url", sqlite_url, *args])
-
-    return invoke
 
 
 def test_the_command_refuses_with_exit_2_and_updates_with_update(cli, sqlite_engine, tmp_path):

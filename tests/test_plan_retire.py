@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from obligations.cli import app
 from obligations.config.settings import CONFIG_DIR, get_settings
 from obligations.flows.actions import submit
 from obligations.flows.sweep import sweep
@@ -198,16 +197,6 @@ def test_reactivated_after_its_deadline_the_missed_period_stays_withdrawn(engine
 
 
 # ------------------------------------------------------------------------------ obligations plan retire
-
-
-@pytest.fixture
-def cli(sqlite_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("OBLIGATIONS_HOME", str(tmp_path / "home"))
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, ["--database-url", sqlite_url, *args], input=input)
-
-    return invoke
 
 
 @pytest.fixture
