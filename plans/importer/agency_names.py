@@ -14,6 +14,7 @@ import re
 from obligations.plans.importer.text import fold, modern_tones, normalize
 
 __all__ = [
+    "TRINH",
     "agencies_at",
     "is_group_name",
     "is_named",
@@ -42,6 +43,9 @@ _HEAD = (
     r"chanh(?=\s+(?:van\s+phong|thanh\s+tra))|hieu\s+truong|chi\s+huy\s+truong)"
 )
 _HEAD_WORD = re.compile(rf"{_HEAD}(?![a-z0-9])")
+# "trình" (submit: "Sở Tư pháp trình UBND tỉnh ..."), not in "công trình", "chương trình", "quy trình", "trình độ".
+TRINH = (r"(?<!cong\s)(?<!chuong\s)(?<!quy\s)(?<!lo\s)(?<!tien\s)(?<!hanh\s)(?<!to\s)(?<!giao\s)"
+         r"(?<!phuong\s)(?<!nghi\s)trinh(?!\s+do(?![a-z]))")
 # Words that start the task after an agency's name ("Sở Ngoại vụ chủ trì, ..."): never part of a name.
 # Some are names after certain words: "các tổ chức" (organisations), "Sở Xây dựng", "Ban Quản lý",
 # "Ban Chỉ đạo". Short words that fold like parts of names are left out ("tại"/"Tài chính", "có"/"Cơ quan",
@@ -56,7 +60,7 @@ _VERB = re.compile(
     r"chu\s+dong|tich\s+cuc|kip\s+thoi|nang\s+cao|gui|lam\s+dau\s+moi|de(?!\s+(?:dieu|an))|nham|trong|"
     r"theo|truoc|cham\s+nhat|hang\s+(?:nam|quy|thang|tuan)|ve\s+viec|cung\s+(?:voi|cac)|dam\s+bao|"
     r"bao\s+dam|can\s+(?:phai|thiet)|phai|duoc|se|lien\s+quan|thuc\s+thi|de\s+nghi|gioi\s+thieu|"
-    r"danh\s+gia|tiep\s+tuc|chuan\s+bi|tham\s+gia|tao\s+dieu\s+kien"
+    r"danh\s+gia|tiep\s+tuc|chuan\s+bi|tham\s+gia|tao\s+dieu\s+kien|" + TRINH +
     r")(?![a-z0-9])"
 )
 _GROUP = re.compile(
@@ -261,21 +265,59 @@ def supporting_in(text: str) -> list[str]:
     return found
 
 
-_REPORT = re.compile(r"(?<![a-z])(?:gui|nop|bao\s+cao)(?![a-z])")
+_REPORT = re.compile(r"(?<![a-z])(?:gui|goi|nop|bao\s+cao)(?![a-z])")
 _REPORT_TO = re.compile(r"(?<![a-z])(?:cho|ve|den|len|toi)\s+")
+# "gửi" in other senses: copies the assigner forwards ("Sao gửi Quyết định kèm theo"), a deposit ("tiền gửi").
+_NOT_SENDING = re.compile(r"(?<![a-z])(?:sao|tien|ky)\s+$")
+# The one who assigns sending, not the task's result: "UBND tỉnh gửi ...", "Văn phòng UBND tỉnh gửi văn bản đến
+# ...", "tham mưu UBND tỉnh gửi Bộ Tài chính" (the Sở advises; the letter to the ministry is the committee's).
+_ASSIGNER_SENDS = re.compile(
+    r"(?<![a-z])(?:(?:chu\s+tich|van\s+phong)\s+)?(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:tinh|thanh\s+pho|tp)"
+    r"(?P<place>(?:\s+[a-z]+){0,4}?)\s+(?:se\s+|da\s+)?$"
+)
+# A report of the assigner's own letter: "UBND TP Cần Thơ vừa có công văn gửi Giám đốc Sở ...", "UBND tỉnh vừa ban
+# hành văn bản số 4099/UBND-KGVX, gửi Sở ...": its addressees, not where a result goes.
+_ASSIGNER_WROTE = re.compile(
+    r"(?<![a-z])(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:tinh|thanh\s+pho|tp)(?:\s+[a-z]+){0,3}?\s+"
+    r"(?:vua|da|moi)\s+(?:co|ban\s+hanh|ky)(?![a-z])"
+)
+
+
+def _sends(norm: str, folded: str, verb: re.Match) -> bool:
+    """Whether this "gửi" sends the task's result: not "gọi", "gói" (which fold to "goi" like the older spelling
+    "gởi"), not a copy forwarded or a deposit, not the assigner sending."""
+    if folded.startswith("goi", verb.start()) and norm[verb.start() : verb.end()].lower() != "gởi":
+        return False
+    sentence = re.split(r"[;:.](?:\s|$)", folded[max(0, verb.start() - 200) : verb.start()])[-1]
+    if _ASSIGNER_WROTE.search(sentence):
+        return False
+    start = max(0, verb.start() - 80)
+    before = re.split(r"[,;:.()]", folded[start : verb.start()])[-1]
+    offset = verb.start() - len(before)
+    assigner = _ASSIGNER_SENDS.search(before)
+    if assigner:  # "UBND tỉnh Khánh Hòa gửi": only a place's name between; "UBND tỉnh đề nghị Sở gửi" is the Sở's
+        place = norm[offset + assigner.start("place") : offset + assigner.end("place")].split()
+        if all(word[:1].isupper() or word in "-–" for word in place):
+            return False
+    return not _NOT_SENDING.search(before)
 
 
 def report_to_in(text: str) -> str | None:
-    """The agency a result is sent to: "gửi ... cho Sở Ngoại vụ", "gửi về Sở Tài chính", "báo cáo Ủy ban
-    nhân dân tỉnh"."""
+    """The agency a result is sent to: "gửi ... cho Sở Ngoại vụ", "gửi về Sở Tài chính", "gửi Văn phòng UBND
+    tỉnh", "gởi Sở Nội vụ" (the older spelling), "báo cáo Ủy ban nhân dân tỉnh"; not where the assigner sends
+    ("UBND tỉnh gửi văn bản đến ...") nor what it forwards ("Sao gửi ... kèm theo")."""
     norm = normalize(text)
     folded = fold(norm)
     for verb in _REPORT.finditer(folded):
+        sending = not folded.startswith(("bao", "nop"), verb.start())
+        if sending and not _sends(norm, folded, verb):
+            continue
         window_end = min(len(folded), verb.end() + 220)
         clause = re.search(r"[;.](?:\s|$)", folded[verb.end() : window_end])
         if clause:
             window_end = verb.end() + clause.start()
-        candidates = [verb.end() + 1] if folded.startswith("bao", verb.start()) else []
+        # "báo cáo Sở X", "gửi Văn phòng UBND tỉnh": the agency right after the verb.
+        candidates = [verb.end() + 1] if not folded.startswith("nop", verb.start()) else []
         candidates += [m.end() for m in _REPORT_TO.finditer(folded, verb.end(), window_end)]
         for position in sorted(candidates):
             if position < len(folded) and starts_with_agency(folded, position):

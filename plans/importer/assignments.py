@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from obligations.plans.importer.agency_names import (
+    TRINH,
     is_named,
     name_end,
     short_form_at,
@@ -59,10 +60,13 @@ _DUTY = re.compile(
     r"tham\s+muu|huong\s+dan|kiem\s+tra|ra\s+soat|bao\s+cao|xay\s+dung|theo\s+doi|tong\s+hop|chu\s+dong|"
     r"khan\s+truong|tiep\s+tuc|tang\s+cuong|day\s+manh|can\s+cu|quan\s+ly|bo\s+tri|lam\s+dau\s+moi|"
     r"la\s+co\s+quan\s+dau\s+moi|theo\s+(?:tham\s+quyen|chuc\s+nang)|nghien\s+cuu|de\s+xuat|tap\s+trung|"
-    r"cung\s+cap|giam\s+sat|don\s+doc|tham\s+dinh|hoan\s+thanh|can|phai|duoc\s+giao)(?![a-z])"
+    r"cung\s+cap|giam\s+sat|don\s+doc|tham\s+dinh|hoan\s+thanh|can|phai|duoc\s+giao|" + TRINH + r")(?![a-z])"
 )
 # "các Sở: Xây dựng, Giao thông vận tải, ...", "Bộ: Tài chính, ...": one lead for each name of the list.
 _KIND_LIST = re.compile(r"(?:cac\s+)?(?P<kind>so|bo|cuc|ban)\s*:\s*")
+# "Giao Giám đốc: Sở Văn hóa, ..., Đài Phát thanh - Truyền hình Hậu Giang phối hợp ...": the heads of the agencies
+# listed after the colon.
+_HEADS_OF = re.compile(r"(?:giam\s+doc|thu\s+truong|chu\s+tich|nguoi\s+dung\s+dau)(?:\s+cac)?\s*:\s*")
 _LEVEL = r"(?:huyen|quan|thi\s+xa|thanh\s+pho|xa|phuong|thi\s+tran|thanh)"
 _PLACE_LIST = re.compile(
     rf"(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:cac\s+)?(?P<levels>{_LEVEL}(?:\s*,\s*{_LEVEL})*)\s*:\s*"
@@ -201,6 +205,9 @@ def _addressees(norm: str, folded: str, position: int, aliases: dict[str, str]) 
     while True:
         while position < len(folded) and folded[position] == " ":
             position += 1
+        heads = _HEADS_OF.match(folded, position)
+        if heads and starts_with_agency(folded, heads.end()):
+            position = heads.end()
         start = position
         position += title_length(folded, position)
         read = _one_addressee(norm, folded, start, position, aliases)

@@ -13,6 +13,7 @@ from datetime import date
 from obligations.plans.importer.agency_codes import KnownAgencies
 from obligations.plans.importer.parsed import ParsedPlan
 from obligations.plans.importer.phrases import Deadline
+from obligations.plans.importer.subject import subject_source
 from obligations.plans.importer.text import fold, match_key, normalize
 
 __all__ = ["PlanNotes", "group_kinds", "propose_members", "reading"]
@@ -37,7 +38,7 @@ class PlanNotes:
 
     def title(self) -> str:
         if self.plan.title:
-            return "từ tiêu đề văn bản"
+            return subject_source(self.plan.title) or "từ tiêu đề văn bản"
         return f"{REVIEW}không thấy tiêu đề trong văn bản: ghi tên kế hoạch"
 
     def number(self) -> str:

@@ -1,8 +1,9 @@
 """A plan's header: its number ("Số: 377/KH-UBND"), signing date, title, issuer and period.
 
 They are read from the blocks before the first Roman-numbered section: the title from the lines under
-"KẾ HOẠCH" (in the casing of the introduction when it repeats it), the issuer from the block above
-"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" or from "... ban hành Kế hoạch", the period from "giai đoạn
+"KẾ HOẠCH" (in the casing of the introduction when it repeats it), or for a directive or a letter from its
+subject (:mod:`~obligations.plans.importer.subject`: "Công văn số 846/UBND-TH về việc ..."), the issuer from
+the block above "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" or from "... ban hành Kế hoạch", the period from "giai đoạn
 2017-2020" or "năm 2025". Numbers and dates of other documents the text cites are not taken.
 """
 
@@ -15,6 +16,7 @@ from obligations.plans.importer.agency_names import starts_with_agency
 from obligations.plans.importer.documents import Block
 from obligations.plans.importer.parsed import ParsedPlan
 from obligations.plans.importer.sections import section_heading
+from obligations.plans.importer.subject import read_subject
 from obligations.plans.importer.text import fold, normalize
 
 __all__ = ["read_header"]
@@ -37,9 +39,10 @@ _NATIONAL = re.compile(r"^(?:cong\s+hoa\s+xa\s+hoi|doc\s+lap\s*-)")
 _ISSUED = re.compile(r"(?<![a-z])ban\s+hanh\s+(?:ke\s+hoach)")
 
 
-def _lines(block: Block) -> list[str]:
+def _cells(block: Block) -> list[list[str]]:
+    """The block's lines, by cell (a paragraph is one cell): a subject wrapped inside a cell is one subject."""
     parts = block.cells if block.is_row else (block.text,)
-    return [normalize(line) for cell in parts for line in cell.split("\n") if normalize(line)]
+    return [[normalize(line) for line in cell.split("\n") if normalize(line)] for cell in parts]
 
 
 class _Header:
@@ -49,11 +52,15 @@ class _Header:
     def __init__(self, plan: ParsedPlan, blocks: list[Block]) -> None:
         self.plan = plan
         head: list[str] = []
+        cells: list[int] = []  # the cell each line is in
         for block in blocks[:40]:
             if section_heading(normalize(block.text)) is not None:
                 break
-            head.extend(_lines(block))
+            for cell in _cells(block):
+                head.extend(cell)
+                cells.extend([cells[-1] + 1 if cells else 0] * len(cell))
         self.lines = head
+        self.cells = cells
 
     def read(self) -> None:
         plan = self.plan
@@ -72,8 +79,12 @@ class _Header:
                         pass
         intro = " ".join(line for line in self.lines if len(line) > 60 and not line.isupper())
         plan.title = self._title(folded, intro)
+        subject = None
+        if plan.title is None:
+            subject = plan.title = read_subject(self.lines, self.cells, plan.number)
         plan.issuer = self._issuer(folded, intro)
-        plan.period = self._period(plan.title or "", intro)
+        # A letter's subject names what it is about ("báo cáo ... năm 2019"), not when its tasks run.
+        plan.period = self._period("" if subject else plan.title or "", intro)
 
     def _title(self, folded: list[str], intro: str) -> str | None:
         for index, key in enumerate(folded):

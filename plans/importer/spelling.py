@@ -6,7 +6,10 @@ UBND huyện Cam Lâm" (the body named through its head), "Ủy ban nhân dân h
 agency of each distinct name, so :func:`canonical_name` gives all of them one modern spelling: Unicode NFC, the
 tone of "oa", "oe", "uy" on its first vowel ("hòa", "thủy", "Ủy"), "UBND" and "HĐND" spelled out, lost or
 doubled spaces repaired, "đơn vi" read as "đơn vị", the head's title dropped, and a name typed in lower case
-given the capitals of an official name ("Sở Văn hóa và Thể thao").
+given the capitals of an official name ("Sở Văn hóa và Thể thao"). A Sở whose name is half in lower case ("Sở Văn
+hóa và thể thao", "Sở Công thương") is written as its official name when it is one of the Sở a province has
+(:data:`OFFICIAL_SO`); another name so typed is left as written, since which of its words start a proper part
+cannot be told ("Sở Giao thông vận tải" is official as it is).
 """
 
 from __future__ import annotations
@@ -16,13 +19,26 @@ import re
 from obligations.plans.importer.agency_names import is_group_name, starts_with_agency
 from obligations.plans.importer.text import fold, modern_tones, normalize, repair_spaces
 
-__all__ = ["canonical_name", "strip_title", "title_length"]
+__all__ = ["OFFICIAL_SO", "canonical_name", "strip_title", "title_length"]
+
+# The Sở of a province, as their founding decrees write them: Nghị định 24/2014/NĐ-CP as amended by Nghị định
+# 107/2020/NĐ-CP (to February 2025), Nghị định 45/2025/NĐ-CP (from March 2025), and those only some provinces
+# have (Ngoại vụ, Du lịch, Văn hóa và Thể thao, Quy hoạch - Kiến trúc). Official names capitalise the first word
+# of each proper part: "Công Thương" is one part, "Giao thông vận tải" one, "Văn hóa, Thể thao và Du lịch" three.
+OFFICIAL_SO = (
+    "Nội vụ", "Tư pháp", "Kế hoạch và Đầu tư", "Tài chính", "Công Thương", "Nông nghiệp và Phát triển nông thôn",
+    "Giao thông vận tải", "Xây dựng", "Tài nguyên và Môi trường", "Thông tin và Truyền thông",
+    "Lao động - Thương binh và Xã hội", "Văn hóa, Thể thao và Du lịch", "Khoa học và Công nghệ",
+    "Giáo dục và Đào tạo", "Y tế", "Nông nghiệp và Môi trường", "Dân tộc và Tôn giáo", "Ngoại vụ", "Du lịch",
+    "Văn hóa và Thể thao", "Quy hoạch - Kiến trúc",
+)
 
 # The heads of agencies, as directives address them ("Giám đốc Sở Tài chính", "Chủ tịch UBND huyện Cam Lâm",
 # "Thủ trưởng các sở, ban, ngành", "Chánh Văn phòng UBND tỉnh", "Trưởng ban Dân tộc"). Folded.
 _TITLE = re.compile(
     r"(?:(?:cac\s+)?(?:dong\s+chi\s+))?(?:pho\s+)?(?:tong\s+giam\s+doc|giam\s+doc|thu\s+truong|chu\s+tich|"
-    r"chanh(?=\s+(?:van\s+phong|thanh\s+tra))|truong(?=\s+ban(?![a-z]))|chi\s+cuc\s+truong|cuc\s+truong|"
+    r"chanh(?=\s+(?:van\s+phong|thanh\s+tra))|truong\s+ban(?=\s+ban(?![a-z]))|truong(?=\s+ban(?![a-z]))|"
+    r"chi\s+cuc\s+truong|cuc\s+truong|"
     r"nguoi\s+dung\s+dau|bo\s+truong|hieu\s+truong|vien\s+truong|chi\s+huy\s+truong|chu\s+nhiem)\s+"
 )
 _ABBREVIATED = (
@@ -40,6 +56,17 @@ _LEVELS = frozenset({"tỉnh", "huyện", "quận", "thị xã", "thành phố",
 # Heads followed by a field that official names capitalise: "Sở Văn hóa và Thể thao", "Ban Quản lý ...".
 _FIELD_HEADS = frozenset({"sở", "bộ", "cục", "chi cục", "tổng cục", "ban", "vụ"})
 _PARTY_COMMITTEES = frozenset({"tỉnh ủy", "thành ủy", "huyện ủy", "quận ủy", "thị ủy", "đảng ủy"})
+_DASHES = re.compile(r"\s*[-–—]\s*")
+
+
+def _case_key(text: str) -> str:
+    """Words compared without regard to capitals or to the dash typed ("-", "–")."""
+    return _DASHES.sub(" - ", text).lower()
+
+
+_OFFICIAL_SO = {_case_key(f"Sở {name}"): f"Sở {name}" for name in OFFICIAL_SO}
+# What may follow a Sở's name: its province or city ("Sở Công thương tỉnh Khánh Hòa").
+_AFTER_SO = re.compile(r"\s+(?:tỉnh|thành phố|TP\.?)(?:\s|$)", re.IGNORECASE)
 
 
 def title_length(folded: str, position: int = 0) -> int:
@@ -70,9 +97,27 @@ def canonical_name(name: str) -> str:
     text = normalize(text)
     if not text:
         return text
+    official = _official_so(text)
+    if official:
+        return official
     if _typed_in_lower_case(text) and not is_group_name(text):
         text = _official_capitals(text)
     return text[0].upper() + text[1:]
+
+
+def _official_so(text: str) -> str | None:
+    """The official name of a Sở written with other capitals or dashes ("Sở Văn hóa và thể thao" -> "Sở Văn hóa và
+    Thể thao", "sở công thương tỉnh Khánh Hòa" -> "Sở Công Thương tỉnh Khánh Hòa"); None for another name."""
+    after = _AFTER_SO.search(text)
+    name, rest = (text[: after.start()], text[after.start() :]) if after else (text, "")
+    official = _OFFICIAL_SO.get(_case_key(name))
+    if official is None:
+        return None
+    words = rest.split()
+    if words and words[-1].islower():  # "tỉnh khánh hòa": the place in lower case too
+        level = 2 if " ".join(words[:2]).lower() in _LEVELS else 1
+        words[level:] = [_capital(word) for word in words[level:]]
+    return " ".join([official, *words])
 
 
 def _all_capitals(text: str) -> bool:
