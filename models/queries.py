@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
+from obligations.models import batch
 from obligations.models.tables import AgencyGroupMember, Obligation, Occurrence
 
 
@@ -23,36 +23,13 @@ def insert_ignoring_duplicates(session: Session, model: type[SQLModel], rows: Se
         return 0
     table = model.__table__
     rows = _uniform(table, rows)
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # One statement for the whole batch, a column an array: as one multi-row INSERT (14,000
-        # placeholders a page) psycopg parsed its text on the client, a third of a sweep; as a statement a
-        # row in psycopg's pipeline, the server's work per statement was. The rows affected are the new ones.
-        columns = list(rows[0])
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM {{rows}} ON CONFLICT DO NOTHING"
-        return _unnested(connection, table, columns, rows, sql)
-    statement = sqlite.insert(table).on_conflict_do_nothing().returning(table.primary_key.columns.values()[0])
-    return len(session.execute(statement, rows).all())
-
-
-def _unnested(connection, table, columns: Sequence[str], rows: Sequence[dict], sql: str) -> int:
-    """Run ``sql`` on PostgreSQL with ``{rows}`` standing for ``rows`` (``columns`` of ``table``), sent as one
-    array a column and unnested; the rows it affected.
-
-    The arrays go in psycopg's binary format, straight on the transaction's own connection: in text
-    format, escaping every element cost more than the server's work.
-    """
-    dialect = connection.dialect
-    casts, arrays = [], []
-    for name in columns:
-        column_type = table.c[name].type
-        convert = column_type.dialect_impl(dialect).bind_processor(dialect)
-        values = [row[name] for row in rows]
-        arrays.append([convert(value) for value in values] if convert else values)
-        casts.append(f"CAST(%b AS {column_type.compile(dialect=dialect)}[])")
-    with connection.connection.dbapi_connection.cursor() as cursor:
-        cursor.execute(sql.format(rows=f"unnest({', '.join(casts)})"), arrays)
-        return cursor.rowcount
+    columns = list(rows[0])
+    names = ", ".join(columns)
+    return batch.write(
+        session.connection(), table, columns, rows,
+        postgresql=f"INSERT INTO {table.name} ({names}) SELECT * FROM {{rows}} ON CONFLICT DO NOTHING",
+        sqlite=f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))}) ON CONFLICT DO NOTHING",
+    )
 
 
 def group_members(session: Session, group_ids: set[int]) -> dict[int, list[int]]:
@@ -105,26 +82,15 @@ def due_occurrences(session: Session, as_of: datetime, limit: int, *, plan_ids: 
 
 def set_next_actions(session: Session, changes: Sequence[dict]) -> None:
     """Write each due occurrence's new status, ladder mark and next action time in one statement (one
-    executemany on SQLite): ``changes`` holds ``id``, ``status``, ``ladder_done_until`` and
+    executemany on SQLite, models/batch.py): ``changes`` holds ``id``, ``status``, ``ladder_done_until`` and
     ``next_action_at`` for each."""
     if not changes:
         return
-    table = Occurrence.__table__
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # One statement for the batch, as for the outbox rows (insert_ignoring_duplicates).
-        columns = ["id", "status", "ladder_done_until", "next_action_at"]
-        _unnested(connection, table, columns, changes,
-                  "UPDATE occurrence SET status = new.status, ladder_done_until = new.ladder_done_until, "
-                  f"next_action_at = new.next_action_at FROM {{rows}} AS new({', '.join(columns)}) "
-                  "WHERE occurrence.id = new.id")
-        return
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(status=bindparam("new_status"), ladder_done_until=bindparam("new_done_until"),
-                next_action_at=bindparam("new_next_action_at"))
+    columns = ["status", "ladder_done_until", "next_action_at", "id"]
+    batch.write(
+        session.connection(), Occurrence.__table__, columns, changes,
+        postgresql="UPDATE occurrence SET status = new.status, ladder_done_until = new.ladder_done_until, "
+                   f"next_action_at = new.next_action_at FROM {{rows}} AS new({', '.join(columns)}) "
+                   "WHERE occurrence.id = new.id",
+        sqlite="UPDATE occurrence SET status = ?, ladder_done_until = ?, next_action_at = ? WHERE id = ?",
     )
-    session.connection().execute(statement, [
-        {"row_id": c["id"], "new_status": c["status"], "new_done_until": c["ladder_done_until"],
-         "new_next_action_at": c["next_action_at"]} for c in changes])
