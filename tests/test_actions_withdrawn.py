@@ -15,9 +15,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from typer.testing import CliRunner
 
-from obligations.cli import app
 from obligations.models.tables import Obligation, Occurrence, Submission
 from obligations.rules.status import Status
 from tests.test_load import dump, write
@@ -26,17 +24,6 @@ from tests.test_plan_retire import CODE, EXAMPLE_TEXT, _pending, _statuses, obli
 SWEPT = "2017-12-04T08:00+07:00"
 RETIRED = "2017-12-05T08:00+07:00"
 LATER = "2017-12-06T08:00+07:00"
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli(sqlite_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("OBLIGATIONS_HOME", str(tmp_path / "home"))
-
-    def invoke(*args: str):
-        return runner.invoke(app, ["--database-url", sqlite_url, *args])
-
-    return invoke
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ taken out as a first draft would lack them.
 from __future__ import annotations
 
 from sqlalchemy import update
-from typer.testing import CliRunner
 
 from obligations.config.settings import CONFIG_DIR
 from obligations.models.db import session_scope
@@ -17,7 +16,6 @@ from obligations.models.tables import Contact
 from tests.test_load import write
 
 EXAMPLE_TEXT = (CONFIG_DIR / "examples" / "khanh-hoa-2017-2020.yaml").read_text(encoding="utf-8")
-runner = CliRunner()
 
 
 def without_contacts(*names: str) -> str:

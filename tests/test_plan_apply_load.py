@@ -8,12 +8,9 @@ same plan, loaded under the code khanh-hoa-dnnd-2017-2020.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from typer.testing import CliRunner
 
-from obligations.cli import app
 from obligations.config.settings import CONFIG_DIR
 from obligations.models.tables import Plan
 from tests.plan_documents import SEED_PLAN
@@ -22,17 +19,6 @@ from tests.test_load import dump
 EXAMPLE = CONFIG_DIR / "examples" / "khanh-hoa-2017-2020.yaml"
 CODE = "khanh-hoa-dnnd-2017-2020"
 NOW = "2025-01-06T08:00+07:00"
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli(sqlite_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("OBLIGATIONS_HOME", str(tmp_path / "home"))
-
-    def invoke(*args: str):
-        return runner.invoke(app, ["--database-url", sqlite_url, *args])
-
-    return invoke
 
 
 def flat(text: str) -> str:

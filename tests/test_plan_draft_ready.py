@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from typer.testing import CliRunner
 
 from obligations.config.settings import get_settings
 from obligations.flows.sweep import sweep
@@ -39,7 +38,6 @@ VN = timezone(timedelta(hours=7))
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "examples" / "khanh-hoa-2017-2020.yaml"
 TODAY = date(2025, 1, 6)
 NOW = "2017-04-03T08:00+07:00"
-runner = CliRunner()
 
 # The people who receive the seed plan's reminders, in the form a coordinator keeps (a spreadsheet saved as
 # CSV UTF-8, Vietnamese headers, a row-number column). The names are fictitious (config/examples); the

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from typer.testing import CliRunner
 
 from obligations.config.settings import CONFIG_DIR, get_settings
 from obligations.models.db import session_scope
@@ -21,7 +20,6 @@ from tests.world import vn
 
 EXAMPLE = CONFIG_DIR / "examples" / "khanh-hoa-2017-2020.yaml"
 AS_OF = vn(2017, 4, 3, 8)
-runner = CliRunner()
 
 # A plan with a number, as a coordinator writes it; the twin below is the same plan typed again.
 NUMBERED = """\

@@ -14,7 +14,6 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
-from typer.testing import CliRunner
 
 from obligations.config.settings import CONFIG_DIR, get_settings
 from obligations.flows.actions import submit
@@ -31,7 +30,6 @@ from tests.world import vn
 EXAMPLE_TEXT = (CONFIG_DIR / "examples" / "khanh-hoa-2017-2020.yaml").read_text(encoding="utf-8")
 CODE = "khanh-hoa-dnnd-2017-2020"
 OPEN_VALUES = [s.value for s in OPEN]
-runner = CliRunner()
 
 
 def plan_active(value: str) -> str:
