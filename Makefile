@@ -46,6 +46,7 @@ bench: install-test
 	$(BIN)/python -m bench.sweep --occurrences 10000
 	$(BIN)/python -m bench.sweep --occurrences 100000
 	$(BIN)/python -m bench.dispatch
+	$(BIN)/python -m bench.importer
 
 # Adds a million occurrences on SQLite, and PostgreSQL at every size (BENCH_PG_URL).
 .PHONY: bench-full
