@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-from obligations.plans.importer.text import fold, modern_tones, normalize
+from obligations.plans.importer.text import fold, glued_at, modern_tones, normalize
 
 __all__ = [
+    "LOWER_VERB",
     "TRINH",
     "agencies_at",
     "is_group_name",
@@ -60,14 +61,26 @@ _VERB = re.compile(
     r"chu\s+dong|tich\s+cuc|kip\s+thoi|nang\s+cao|gui|lam\s+dau\s+moi|de(?!\s+(?:dieu|an))|nham|trong|"
     r"theo|truoc|cham\s+nhat|hang\s+(?:nam|quy|thang|tuan)|ve\s+viec|cung\s+(?:voi|cac)|dam\s+bao|"
     r"bao\s+dam|can\s+(?:phai|thiet)|phai|duoc|se|lien\s+quan|thuc\s+thi|de\s+nghi|gioi\s+thieu|"
-    r"danh\s+gia|tiep\s+tuc|chuan\s+bi|tham\s+gia|tao\s+dieu\s+kien|" + TRINH +
+    r"danh\s+gia|tiep\s+tuc|chuan\s+bi|tham\s+gia|tao\s+dieu\s+kien|khan\s+truong|co\s+nhiem\s+vu|xem\s+xet|"
+    r"yeu\s+cau|" + TRINH +
     r")(?![a-z0-9])"
 )
+# Verbs that end a name only as typed in lower case, with their accents: "làm" (not "Cam Lâm"), "lập" (not "Lập
+# Thạch"), "có" (not "Cơ quan"), "cần" (not "Cần Thơ"). "là đơn vị" / "là cơ quan" in any capitals: letters pasted
+# from slides capitalise every word ("Công an tỉnh Là Đơn Vị chủ trì").
+LOWER_VERB = re.compile(
+    r"(?:làm|lập|có|cần|xử\s+lý|cập\s+nhật|hỗ\s+trợ|giải\s+quyết|khắc\s+phục|đẩy\s+nhanh|tiến\s+hành|thành\s+lập|"
+    r"ban\s+hành|đôn\s+đốc|thẩm\s+định|hoàn\s+thiện|hoàn\s+thành|chịu|nghiêm\s+túc|sớm|tập\s+trung|quan\s+tâm|lưu\s+ý|"
+    r"(?i:là\s+(?:đơn\s+vị|cơ\s+quan)))(?![^\W\d_])"
+)
+# Words of tense that end a name and start no task: "Sở Giao thông Vận tải (GTVT) vừa chủ trì ...", "đã tham mưu".
+_TENSE = re.compile(r"(?:đã|vừa|đang|mới)(?![^\W\d_])")
 _GROUP = re.compile(
     r"^(?:cac\s|(?:thu\s+truong|giam\s+doc|nguoi\s+dung\s+dau)\s+cac\s|"
     r"chu\s+tich\s+(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:cac|cap)\s|"
     r"(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:cac|cap)\s|"
-    r"(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:huyen|quan|thi\s+xa|thanh\s+pho|xa)\s*(?:,|$))"
+    r"(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:huyen|quan|thi\s+xa|thanh\s+pho|xa|phuong|thi\s+tran)\s*(?:[,/\-\u2013]|$)|"
+    r"(?:so|bo)\s*,\s*(?:ban|nganh)(?![a-z]))"
 )
 _GENERIC = re.compile(r"(?<![a-z])(?:lien\s+quan|cac\s+cap|cac\s+nganh)(?![a-z])")
 _PREFIXES = re.compile(r"^(?:de\s+nghi|giao|yeu\s+cau|dong\s+chi)\s+")
@@ -128,6 +141,9 @@ def _name_end(norm: str, folded: str, start: int) -> tuple[int, bool]:
             position = after
             continue
         if ch == " ":
+            glued = _glued_verb(norm, folded, position) if words else None
+            if glued is not None:
+                return glued, False  # "Sở Tài nguyên và Môi trườngchủ trì": the verb glued to the name
             after = position + 1
             if folded.startswith("va ", after):
                 if starts_with_agency(folded, after + 3):
@@ -137,7 +153,7 @@ def _name_end(norm: str, folded: str, start: int) -> tuple[int, bool]:
                 position = after + 3
                 words += 1
                 continue
-            if _VERB.match(folded, after) and words > 0:
+            if words > 0 and (_VERB.match(folded, after) or LOWER_VERB.match(norm, after) or _TENSE.match(norm, after)):
                 return position, False
             words += 1
             if words > _MAX_NAME_WORDS:
@@ -148,9 +164,21 @@ def _name_end(norm: str, folded: str, start: int) -> tuple[int, bool]:
     return position, False
 
 
-def verb_at(folded: str, position: int) -> bool:
-    """Whether a word that starts a task ("chủ trì", "phối hợp", "theo", ...) is at ``position``."""
-    return bool(_VERB.match(folded, position))
+def _glued_verb(norm: str, folded: str, space: int) -> int | None:
+    """Where a verb starts inside the word before ``space``, glued to the name's last word as PDF copies do
+    ("Môi trườngchủ trì"): the word is two syllables, and the second one and the words after it are a verb."""
+    word_start = norm.rfind(" ", 0, space) + 1
+    split = glued_at(norm[word_start:space])
+    if split is None:
+        return None
+    match = _VERB.match(folded[word_start + split : space + 30])
+    return word_start + split if match and match.end() > space - word_start - split else None
+
+
+def verb_at(folded: str, position: int, norm: str | None = None) -> bool:
+    """Whether a word that starts a task ("chủ trì", "phối hợp", "theo", ...) is at ``position``; given the
+    normalised text too, also a verb that only its lower case tells from a name ("làm", "lập", "có")."""
+    return bool(_VERB.match(folded, position)) or bool(norm and LOWER_VERB.match(norm, position))
 
 
 def name_end(norm: str, folded: str, start: int) -> tuple[int, bool]:

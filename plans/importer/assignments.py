@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from obligations.plans.importer.agency_names import (
+    LOWER_VERB,
     TRINH,
     is_named,
     name_end,
@@ -28,6 +29,7 @@ from obligations.plans.importer.agency_names import (
     supporting_in,
     verb_at,
 )
+from obligations.plans.importer.openings import assigner_at, openings, reported_at
 from obligations.plans.importer.spelling import canonical_name, title_length
 from obligations.plans.importer.text import fold, normalize
 
@@ -43,24 +45,23 @@ class Assignment:
     text: str
 
 
-# A clause that may come before the one who assigns: "Theo đó, Chủ tịch UBND tỉnh đề nghị ...".
-_LEAD_IN = re.compile(
-    r"(?:theo\s+do|dong\s+thoi|ben\s+canh\s+do|ngoai\s+ra|mat\s+khac|tren\s+co\s+so\s+(?:do|nay)|"
-    r"sau\s+khi\s+xem\s+xet|can\s+cu\s+(?:noi\s+dung|y\s+kien(?:\s+chi\s+dao)?)\s+(?:nay|tren))\s*,\s*"
-)
+# "Giao", "yêu cầu", "đề nghị", "phân công" (and "Giaocho", as legal libraries print it glued); "chỉ đạo" only after
+# the one who assigns ("UBND tỉnh cũng chỉ đạo Sở Nội vụ ..."), not opening a report ("Chỉ đạo các huyện ...").
 _TRIGGER = re.compile(
-    r"(?<!duoc\s)(?:giao(?:\s+(?:trach\s+nhiem|nhiem\s+vu))?(?:\s+cho)?|yeu\s+cau|de\s+nghi|phan\s+cong(?:\s+cho)?)"
+    r"(?<!duoc\s)(?:giao(?:\s+(?:trach\s+nhiem|nhiem\s+vu))?(?:\s*cho)?|yeu\s+cau|de\s+nghi|phan\s+cong(?:\s+cho)?)"
     r"\s*:?\s+(?:(?:cac\s+)?dong\s+chi\s+)?"
 )
-# Who may assign: "Chủ tịch UBND tỉnh", "UBND tỉnh", "Thủ tướng Chính phủ", "Phó Chủ tịch Thường trực ...".
-_ASSIGNER = re.compile(r"(?:pho\s+)?(?:thu\s+tuong|lanh\s+dao|thuong\s+truc|ban\s+thuong\s+vu|chu\s+tich)(?![a-z])")
+_SUBJECT_TRIGGER = re.compile(r"chi\s+dao\s+(?:(?:cac\s+)?dong\s+chi\s+)?")
 # What an agency that starts a sentence does, when the sentence gives it the task: "Sở X chủ trì, ...".
 _DUTY = re.compile(
     r"(?:chu\s+tri|phoi\s+hop|co\s+trach\s+nhiem|chiu\s+trach\s+nhiem|thuc\s+hien|trien\s+khai|to\s+chuc|"
     r"tham\s+muu|huong\s+dan|kiem\s+tra|ra\s+soat|bao\s+cao|xay\s+dung|theo\s+doi|tong\s+hop|chu\s+dong|"
     r"khan\s+truong|tiep\s+tuc|tang\s+cuong|day\s+manh|can\s+cu|quan\s+ly|bo\s+tri|lam\s+dau\s+moi|"
     r"la\s+co\s+quan\s+dau\s+moi|theo\s+(?:tham\s+quyen|chuc\s+nang)|nghien\s+cuu|de\s+xuat|tap\s+trung|"
-    r"cung\s+cap|giam\s+sat|don\s+doc|tham\s+dinh|hoan\s+thanh|can|phai|duoc\s+giao|" + TRINH + r")(?![a-z])"
+    r"cung\s+cap|giam\s+sat|don\s+doc|tham\s+dinh|hoan\s+thanh|can|phai|duoc\s+giao|co\s+nhiem\s+vu|"
+    r"van\s+dong|dinh\s+ky|thuong\s+xuyen|hang\s+(?:nam|quy|thang|tuan)|pho\s+bien|tuyen\s+truyen|quan\s+triet|"
+    r"danh\s+gia|chuan\s+bi|tham\s+gia|tao\s+dieu\s+kien|nang\s+cao|phat\s+huy|dam\s+bao|bao\s+dam|thuc\s+thi|"
+    r"(?<!ban\s)chi\s+dao|kip\s+thoi|tich\s+cuc|xem\s+xet|" + TRINH + r")(?![a-z])"
 )
 # "các Sở: Xây dựng, Giao thông vận tải, ...", "Bộ: Tài chính, ...": one lead for each name of the list.
 _KIND_LIST = re.compile(r"(?:cac\s+)?(?P<kind>so|bo|cuc|ban)\s*:\s*")
@@ -85,7 +86,17 @@ _FIELDS = sorted(
     key=len,
     reverse=True,
 )
-_GROUP_START = re.compile(r"cac\s|(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:cac|cap)\s")
+# A group: "các ...", "UBND các huyện", "UBND cấp xã", and without "các": "UBND quận, huyện", "UBND quận-huyện",
+# "Sở, ban, ngành" (every body of those kinds).
+_GROUP_START = re.compile(
+    rf"cac\s|(?:uy\s+ban\s+nhan\s+dan|ubnd)\s+(?:(?:cac|cap)\s|{_LEVEL}\s*[,/\-\u2013]\s*{_LEVEL}(?![a-z]))|"
+    r"(?:so|bo)\s*,\s*(?:ban|nganh)(?![a-z])"
+)
+# A kind of body named bare inside a group's list, not a new agency: "các Sở, Ban, ngành", "Sở, Ban ngành tỉnh"
+# (followed by punctuation or a word in lower case; "Ban Quản lý ..." starts a name).
+_BARE_KIND = re.compile(r"(?:so|ban|bo|nganh|cuc|doan\s+the|hoi|dia\s+phuong|co\s+quan|don\s+vi)(?![a-z])")
+# A head before a body that is no agency's name: "Thủ trưởng cơ sở giáo dục đại học", "Thủ trưởng cơ quan, đơn vị".
+_HEAD_TITLE = re.compile(r"(?:thu\s+truong|giam\s+doc|nguoi\s+dung\s+dau|hieu\s+truong)\s+(?!cac\s)")
 _RELATED = re.compile(r"(?:co\s+)?lien\s+quan(?![a-z])")
 _GENERIC = re.compile(r"(?<![a-z])lien\s+quan(?![a-z])")
 _EXECUTION = re.compile(r"thi\s+hanh\s+(?:quyet\s+dinh|chi\s+thi|van\s+ban)\s+nay|can\s+cu\s+quyet\s+dinh\s+thi\s+hanh")
@@ -132,7 +143,7 @@ def assignments_in(text: str, aliases: dict[str, str] | None = None) -> list[Ass
     for start, end in _clauses(norm, folded):
         if _EXECUTION.search(folded, start, end):
             continue  # "... chịu trách nhiệm thi hành Quyết định này": the closing formula, not a task
-        found = _assigned(norm, folded, start, aliases)
+        found = _assigned(norm, folded, start, end, aliases)
         if found and not (spans and _same_leads(spans[-1][0], found[0])):
             spans.append((found[0], found[1], start, end))
         elif spans:
@@ -160,21 +171,33 @@ def _clauses(norm: str, folded: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if norm[a:b].strip()]
 
 
-def _assigned(norm: str, folded: str, start: int, aliases: dict[str, str]) -> tuple[list, bool] | None:
-    """The leads a clause starting at ``start`` assigns, and whether they lead jointly ("Sở A, Sở B chủ trì")."""
-    lead_in = _LEAD_IN.match(folded, start)
-    position = lead_in.end() if lead_in else start
-    subject = starts_with_agency(folded, position) or _ASSIGNER.match(folded, position) or _alias_at(
-        norm, position, aliases)
+def _assigned(norm: str, folded: str, start: int, end: int, aliases: dict[str, str]) -> tuple[list, bool] | None:
+    """The leads the clause from ``start`` to ``end`` assigns, and whether they lead jointly ("Sở A, Sở B chủ trì"),
+    read where the assignment starts, after what opens the sentence (:func:`~.openings.openings`)."""
+    for position in openings(norm, folded, start, end):
+        found = _assigned_at(norm, folded, position, aliases)
+        if found or _subject_at(norm, folded, position, aliases):
+            return found  # a subject that assigns nothing ("Sở GTVT vừa chủ trì ..."): the sentence is a report
+    return None
+
+
+def _subject_at(norm: str, folded: str, position: int, aliases: dict[str, str]) -> bool:
+    return bool(starts_with_agency(folded, position) or assigner_at(norm, folded, position) or _alias_at(
+        norm, position, aliases))
+
+
+def _assigned_at(norm: str, folded: str, position: int, aliases: dict[str, str]) -> tuple[list, bool] | None:
+    subject = _subject_at(norm, folded, position, aliases)
     words = 0
     cursor = position
     while cursor < len(folded) and words <= 14:
-        trigger = _TRIGGER.match(folded, cursor)
+        trigger = _trigger_at(norm, folded, cursor) or (words and subject and _SUBJECT_TRIGGER.match(folded, cursor))
         if trigger and (cursor == position or subject):
             leads, _ = _addressees(norm, folded, trigger.end(), aliases)
             if leads:
                 return leads, False
-        if not subject or folded[cursor] in ",;:.(" or (words and verb_at(folded, cursor) and not trigger):
+        if not subject or folded[cursor] in ",;:.(" or reported_at(folded, cursor) or (
+                words and verb_at(folded, cursor) and not trigger):
             break
         next_space = folded.find(" ", cursor)
         if next_space == -1:
@@ -184,10 +207,18 @@ def _assigned(norm: str, folded: str, start: int, aliases: dict[str, str]) -> tu
     rest = end
     while rest < len(folded) and folded[rest] in " ,":
         rest += 1
-    if leads and (_DUTY.match(folded, rest) or folded.startswith(":", rest)):
+    if leads and (_DUTY.match(folded, rest) or LOWER_VERB.match(norm, rest) or folded.startswith(":", rest)):
         joint = len(leads) > 1 and not any(group for _, group in leads) and folded.startswith("chu tri", rest)
         return leads, joint
     return None
+
+
+def _trigger_at(norm: str, folded: str, position: int) -> re.Match | None:
+    """"Giao", "yêu cầu", "đề nghị" at ``position``; not "giáo" ("Ban Tuyên giáo Thành ủy"), which folds alike."""
+    trigger = _TRIGGER.match(folded, position)
+    if trigger and folded.startswith("giao", position) and norm[position + 1 : position + 4].lower() != "iao":
+        return None
+    return trigger
 
 
 def _alias_at(norm: str, position: int, aliases: dict[str, str]) -> str | None:
@@ -243,17 +274,25 @@ def _one_addressee(norm, folded, start, position, aliases) -> tuple[list[tuple[s
     if places:
         items, end = _list_items(norm, folded, places.end(), proper=True)
         levels = places.group("levels")
-        if "," in levels or not items:  # "UBND các huyện, thị xã: A, B": of two kinds, one group as written
+        if not items:  # "UBND các xã, thị trấn:" heading the items after it
+            colon = norm.rfind(":", position, places.end())
+            return [(norm[start:colon], True)], colon
+        if "," in levels:  # "UBND các huyện, thị xã: A, B": of two kinds, one group as written
             return [(norm[position:end], True)], end
         level = norm[places.start("levels") : places.end("levels")]
         return [(f"Ủy ban nhân dân {level} {item}", False) for item in items], end
     if _GROUP_START.match(folded, position):
         end = _group_end(norm, folded, position, aliases)
         return [(norm[start:end], True)], end
+    head = _HEAD_TITLE.match(folded, position) if start == position else None
+    if head and norm[head.end() : head.end() + 1].islower() and not verb_at(folded, head.end(), norm):
+        end = _group_end(norm, folded, head.end(), aliases)
+        return [(norm[head.end() : end], True)], end
     if starts_with_agency(folded, position):
         end, _ = name_end(norm, folded, position)
         name = norm[start:end].strip(" ,")
-        return ([(name, False)], end) if name else None
+        bare = start < position and len(norm[position:end].split()) == 1 and folded.startswith(",", end)
+        return ([(name, bare)], end) if name else None  # "Giám đốc Sở, ...": the Sở of every province
     return None
 
 
@@ -291,7 +330,7 @@ def _item_end(norm: str, folded: str, position: int, proper: bool) -> int:
         if folded[cursor] in ",;:.()":
             break
         if cursor > position and folded[cursor - 1] == " ":
-            if (proper and not norm[cursor].isupper()) or verb_at(folded, cursor) or _DUTY.match(folded, cursor):
+            if (proper and not norm[cursor].isupper()) or verb_at(folded, cursor, norm) or _DUTY.match(folded, cursor):
                 return cursor - 1
             if folded.startswith("va ", cursor) and _can_start(norm, folded, cursor + 3, {}):
                 return cursor - 1
@@ -316,13 +355,16 @@ def _group_end(norm: str, folded: str, position: int, aliases: dict[str, str]) -
             new = _can_start(norm, folded, target, aliases) and (
                 norm[target : target + 1].isupper() or folded.startswith("cac ", target) or title_length(
                     folded, target))
+            bare = _BARE_KIND.match(folded, target)
+            if bare and (bare.end() >= len(norm) or norm[bare.end()] in ",;.:" or norm[bare.end() + 1 :][:1].islower()):
+                new = False  # "các Sở, Ban, ngành": one list of kinds
             if (ch == "," or joined) and new and target > cursor + 1:
                 return cursor
             related = _RELATED.match(folded, after)
             if related:
                 cursor = related.end()
                 continue
-            if ch == " " and words and (verb_at(folded, after) or _DUTY.match(folded, after)):
+            if ch == " " and words and (verb_at(folded, after, norm) or _DUTY.match(folded, after)):
                 return cursor
             words += 1
             if words > 24:

@@ -21,7 +21,8 @@ class Deadline:
     deadline counted from the document's date), so the draft marks it for review; None when the text
     said it all. A ``relative`` deadline ("trong 15 ngày làm việc kể từ khi nhận được") is counted from
     an event the document does not date: ``count`` ``unit`` after ``event`` (the event's own words), for
-    the coordinator to anchor.
+    the coordinator to anchor; when the text names no event ("trong 30 ngày làm việc"), ``event`` is the letter's
+    receipt and ``inferred`` says it was assumed.
     """
 
     kind: DeadlineKind

@@ -31,8 +31,25 @@ from datetime import date
 from typing import Any
 
 from obligations.plans.importer.deadline import Deadline, DeadlineKind
-from obligations.plans.importer.not_deadlines import cuts_off, is_not_deadline, negated_spans
-from obligations.plans.importer.relative_deadlines import RELATIVE, counted_from, relative_of, this_or_next_year
+from obligations.plans.importer.deadline_roles import own_deadlines
+from obligations.plans.importer.not_deadlines import (
+    counts_reports,
+    cuts_off,
+    dates_data,
+    is_not_deadline,
+    negated_spans,
+    states_as_of,
+)
+from obligations.plans.importer.relative_deadlines import (
+    RECEIPT,
+    RECEIPT_ASSUMED,
+    RELATIVE,
+    counted_from,
+    find_unanchored,
+    relative_of,
+    this_or_next_year,
+    unanchored,
+)
 from obligations.plans.importer.text import fold, normalize
 from obligations.plans.importer.time_words import (
     AS_OF,
@@ -52,6 +69,7 @@ from obligations.plans.importer.time_words import (
     expression_of,
     meaning,
     rhythm_of,
+    share_years,
 )
 from obligations.rules.schedule import ScheduleError, validate_rrule
 
@@ -60,7 +78,12 @@ __all__ = ["BUDGET_CYCLE", "Deadline", "find_deadlines"]
 BUDGET_CYCLE = "budget"  # the cycle name in config/defaults.yaml
 
 def find_deadlines(
-    text: str, *, table_cell: bool = False, period_end: date | None = None, document_date: date | None = None
+    text: str,
+    *,
+    table_cell: bool = False,
+    period_end: date | None = None,
+    document_date: date | None = None,
+    lead: str | None = None,
 ) -> list[Deadline]:
     """Every deadline stated in ``text``, in the order they appear; never raises.
 
@@ -69,12 +92,16 @@ def find_deadlines(
     date of its own. ``document_date``: the date under the document's header; a date with no year and no
     rhythm around it ("trước ngày 15/01") then falls due once, in that year or the next (``inferred`` says
     which), and "trong vòng 30 ngày kể từ ngày ký" counts from it. Without it such a date repeats yearly.
+    ``lead``: the agency the task belongs to; in "gửi báo cáo về Sở X trước ngày 05/5 để Sở X tổng hợp, báo cáo
+    UBND tỉnh trước ngày 10/5" only Sở X's task keeps 10/5, every other agency's keeps 05/5
+    (:mod:`~obligations.plans.importer.deadline_roles`; without it, the sentence's opening tells).
     """
     if not isinstance(text, str) or not text.strip():
         return []
     norm = normalize(text)
     folded = fold(norm)
-    return _Reader(norm, folded, table_cell=table_cell, period_end=period_end, document_date=document_date).read()
+    found = _Reader(norm, folded, table_cell=table_cell, period_end=period_end, document_date=document_date).read()
+    return found if table_cell else own_deadlines(found, norm, folded, lead)
 
 
 class _Reader:
@@ -138,7 +165,8 @@ class _Reader:
 
         self._relative()
         rhythms = [rhythm_of(m) for m in RHYTHM.finditer(self.folded)]
-        rhythms = [r for r in rhythms if not self._is_claimed(r.start, r.end)]
+        # "hàng năm chỉ thực hiện 02 kỳ báo cáo" says how many reports, not when.
+        rhythms = [r for r in rhythms if not (self._is_claimed(r.start, r.end) or counts_reports(self.folded, r.end))]
         expressions = self._expressions()
         for group in self._groups(expressions):
             self._read_group(group, rhythms)
@@ -165,7 +193,7 @@ class _Reader:
             marker = MARKER.search(self.folded, max(0, match.start() - 60), match.start())
             if marker is not None and marker.group("den") and AS_OF.search(self.folded, 0, marker.end("den")):
                 marker = None  # "tính đến ngày": as of that day, not by it
-            if not self.table_cell and self._not_deadline(match.start(), marker):
+            if not self.table_cell and self._not_deadline(match.start(), marker, expression):
                 self.claimed.append((match.start(), expression.end))  # its rhythm words go with it
                 continue
             previous = accepted[-1] if accepted else None
@@ -190,10 +218,12 @@ class _Reader:
             self.claimed.append((expression.phrase_start, expression.end))
         return accepted
 
-    def _not_deadline(self, start: int, marker: re.Match | None) -> bool:
+    def _not_deadline(self, start: int, marker: re.Match | None, expression: Expression) -> bool:
         word = " ".join(marker.group("marker").split()) if marker is not None else None
         before = marker.start() if marker is not None else start
-        return is_not_deadline(self.folded, self._clause(start)[0], before, word)
+        if word == "den" and states_as_of(self.folded, expression.end):  # "đến ngày 02/01/2019 vẫn còn ..."
+            return True
+        return is_not_deadline(self.folded, self._clause(start)[0], before, word, expression.kind)
 
     def _leads(self, match: re.Match) -> bool:
         """A date that opens the text and is followed by a colon, a dash or nothing: "Tháng 01/2026: ...".
@@ -219,6 +249,7 @@ class _Reader:
             yield group
 
     def _read_group(self, group: list[Expression], rhythms: list[Rhythm]) -> None:
+        share_years(group)
         start = group[0].phrase_start
         clause_start, _ = self._clause(start)
         # The rhythm of the group: words right after its last expression, else the nearest rhythm word
@@ -277,20 +308,24 @@ class _Reader:
             self._recurring(rule, inclusive, start, end)
 
     def _relative(self) -> None:
-        """"trong vòng 30 ngày kể từ ngày ký": a date when counted from the document's known date, else
-        relative to its event."""
-        for match in RELATIVE.finditer(self.folded):
-            relative = relative_of(match, self.folded)
+        """"trong vòng 30 ngày kể từ ngày ký": a date when counted from the document's known date, else relative to
+        its event; "trong 30 ngày làm việc" with no "kể từ": from the letter's receipt, for review; "chậm nhất 05 ngày
+        làm việc sau khi ...": from that event."""
+        found = [relative_of(m, self.folded) for m in RELATIVE.finditer(self.folded)]
+        found += [unanchored(self.folded, self._clause(m.start())[0], m) for m in find_unanchored(self.folded)]
+        for relative in found:
             if relative is None or self._is_claimed(relative.start, relative.end):
                 continue
             self.claimed.append((relative.start, relative.end))
+            span, amount = (relative.start, relative.end), {"count": relative.count, "unit": relative.unit}
             if relative.own_date and self.document_date is not None:
                 due, reason = counted_from(self.document_date, relative.count, relative.unit)
-                self._add("once", relative.start, relative.end, due=due, inclusive=True, inferred=reason)
+                self._add("once", *span, due=due, inclusive=True, inferred=reason)
+            elif relative.assumed:
+                self._add("relative", *span, **amount, event=RECEIPT, inferred=RECEIPT_ASSUMED)
             else:
                 event = self.norm[relative.event_start : relative.event_end].strip()
-                self._add("relative", relative.start, relative.end, count=relative.count, unit=relative.unit,
-                          event=event)
+                self._add("relative", *span, **amount, event=event)
 
     def _bare_reports(self) -> None:
         """"báo cáo tháng" with no day and no other deadline in the text: due at the end of each period."""
@@ -313,7 +348,8 @@ class _Reader:
     def _bare_rhythms(self, rhythms: list[Rhythm]) -> None:
         """Rhythm words no date used: due on the last day of each period. "6 tháng và hằng năm" is one
         rhythm (June and December): the year's end is already the second half's end."""
-        bare = [r for r in rhythms if not r.used and not self._is_claimed(r.start, r.end)]
+        bare = [r for r in rhythms if not r.used and not self._is_claimed(r.start, r.end)
+                and not dates_data(self.folded, *self._clause(r.start))]  # "hằng năm: tính từ ngày 15 tháng 12 ..."
         merged: list[Rhythm] = []
         for rhythm in bare:
             previous = merged[-1] if merged else None

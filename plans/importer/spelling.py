@@ -107,10 +107,11 @@ def canonical_name(name: str) -> str:
 
 def _official_so(text: str) -> str | None:
     """The official name of a Sở written with other capitals or dashes ("Sở Văn hóa và thể thao" -> "Sở Văn hóa và
-    Thể thao", "sở công thương tỉnh Khánh Hòa" -> "Sở Công Thương tỉnh Khánh Hòa"); None for another name."""
+    Thể thao", "sở công thương tỉnh Khánh Hòa" -> "Sở Công Thương tỉnh Khánh Hòa"), or with its fields in initials
+    ("Sở TN&MT", "Bộ KH&ĐT", "Sở Nông nghiệp và PTNT"); None for another name."""
     after = _AFTER_SO.search(text)
     name, rest = (text[: after.start()], text[after.start() :]) if after else (text, "")
-    official = _OFFICIAL_SO.get(_case_key(name))
+    official = _OFFICIAL_SO.get(_case_key(name)) or _abbreviated_field(name)
     if official is None:
         return None
     words = rest.split()
@@ -118,6 +119,48 @@ def _official_so(text: str) -> str | None:
         level = 2 if " ".join(words[:2]).lower() in _LEVELS else 1
         words[level:] = [_capital(word) for word in words[level:]]
     return " ".join([official, *words])
+
+
+# The fields of a Sở or a Bộ in initials, as letters write them: "TN&MT", "KH&ĐT", "LĐ-TB&XH", "GD&ĐT", "VH,TT&DL",
+# "GTVT", or some parts in initials and some spelled out ("Nông nghiệp và PTNT"). A written field matches an
+# official one when, with "và" and punctuation dropped, each proper part is spelled out or its words' initials,
+# and at least one part is in initials: "Sở kế hoạch – Đầu tư" is no abbreviation, and stays as written.
+_FIELD_PART = re.compile(r"\s*(?:,|\s-\s|\svà\s)\s*")
+_MINISTRIES = ("Nội vụ", "Tư pháp", "Kế hoạch và Đầu tư", "Tài chính", "Công Thương",
+               "Nông nghiệp và Phát triển nông thôn", "Giao thông vận tải", "Xây dựng", "Tài nguyên và Môi trường",
+               "Thông tin và Truyền thông", "Lao động - Thương binh và Xã hội", "Văn hóa, Thể thao và Du lịch",
+               "Khoa học và Công nghệ", "Giáo dục và Đào tạo", "Y tế", "Nông nghiệp và Môi trường",
+               "Dân tộc và Tôn giáo")
+
+
+def _field_keys(field: str) -> dict[str, bool]:
+    """Each way of writing ``field`` (folded, no spaces), to whether some part of it is in initials."""
+    keys = {"": False}
+    for part in _FIELD_PART.split(field):
+        words = fold(part).split()
+        spelled, initials = "".join(words), "".join(w[0] for w in words)
+        keys = {k + spelled: a for k, a in keys.items()} | {k + initials: True for k in keys}
+    return keys
+
+
+_ABBREVIATED_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {"sở": {}, "bộ": {}}
+for _head, _fields in (("sở", OFFICIAL_SO), ("bộ", _MINISTRIES)):
+    for _field in _fields:
+        for _key, _initials in _field_keys(_field).items():
+            if len(_key) >= 3:  # "Sở CT", "Sở YT": too short to tell
+                _ABBREVIATED_FIELDS[_head].setdefault(_key, (f"{_head.capitalize()} {_field}", _initials))
+
+
+def _abbreviated_field(name: str) -> str | None:
+    """"Sở TN&MT" -> "Sở Tài nguyên và Môi trường", "Bộ KH&ĐT" -> "Bộ Kế hoạch và Đầu tư", "Sở Khoa học & Công
+    nghệ" ("&" for "và") -> "Sở Khoa học và Công nghệ"; None for another name."""
+    head, _, field = name.partition(" ")
+    table = _ABBREVIATED_FIELDS.get(head.lower())
+    if table is None or not any(ch.isupper() for ch in field[1:]):
+        return None
+    words = [w for w in re.split(r"[^\w]+", fold(field)) if w and w != "va"]
+    official, initials = table.get("".join(words), (None, False))
+    return official if initials or "&" in field else None
 
 
 def _all_capitals(text: str) -> bool:

@@ -81,10 +81,11 @@ class _TableReader:
         deadlines = find_deadlines(self._cell(cells, "deadline"), table_cell=True, period_end=period_end,
                                    document_date=self.out.document_date)
         seen = {d.reading for d in deadlines}
-        deadlines += [d for d in find_deadlines(text, period_end=period_end, document_date=self.out.document_date)
+        agency = lead_names[0] if lead_names else None
+        deadlines += [d for d in find_deadlines(text, period_end=period_end, document_date=self.out.document_date,
+                                                lead=agency)
                       if d.reading not in seen]
         product = self._cell(cells, "product")
-        agency = lead_names[0] if lead_names else None
         self.out.plan.tasks.append(
             ParsedTask(
                 ref=self.out.unique(f"{base}.{number}"),

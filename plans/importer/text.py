@@ -16,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["ascii_slug", "fold", "match_key", "modern_tones", "normalize", "repair_spaces"]
+__all__ = ["ascii_slug", "fold", "glued_at", "match_key", "modern_tones", "normalize", "repair_spaces"]
 
 # Characters that Word and web pages put in text and that only mean "space" or nothing at all.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -83,16 +83,23 @@ _NAME_WORDS = frozenset(
 )
 
 
-def _split_glued(word: str) -> str:
+def glued_at(word: str) -> int | None:
+    """Where two syllables typed without the space between them meet ("trườngchủ" -> 6), if that can be told:
+    one split only, or one into words of agency names; None for one syllable, a loanword or a name in capitals."""
     if word.isascii() or word.isupper() or not word[1:].islower():
-        return word
+        return None
     key = fold(word)
     if _ONE_SYLLABLE.fullmatch(key):
-        return word
+        return None
     splits = [i for i in range(1, len(key)) if _ONE_SYLLABLE.fullmatch(key[:i]) and _ONE_SYLLABLE.fullmatch(key[i:])]
     if len(splits) > 1:
         splits = [i for i in splits if word[:i].lower() in _NAME_WORDS and word[i:].lower() in _NAME_WORDS]
-    return f"{word[: splits[0]]} {word[splits[0] :]}" if len(splits) == 1 else word
+    return splits[0] if len(splits) == 1 else None
+
+
+def _split_glued(word: str) -> str:
+    split = glued_at(word)
+    return word if split is None else f"{word[:split]} {word[split:]}"
 
 
 def _split_case(word: str) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "expression_of",
     "meaning",
     "rhythm_of",
+    "share_years",
 ]
 
 _B = r"(?<![a-z0-9])"  # word start
@@ -38,6 +39,15 @@ _MONTH = r"(?:0?[1-9]|1[0-2])"
 _YEAR = r"(?:19|20)[0-9]{2}"
 _QUARTER = r"(?:iv|iii|ii|i|[1-4])"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+# An hour of the day, as letters write it: "14 giờ", "16 giờ 00", "16 giờ 30 phút", "17h", "10h00'", "15h30’",
+# "16g00", "16:00", "10 giờ sáng"; then, before the day, maybe its weekday ("thứ Sáu,"). The apostrophe is
+# the minutes' sign of typed letters.
+_HOUR = (
+    r"[0-9]{1,2}\s*(?:gio|h|g(?=[0-9]))(?:\s*[0-9]{1,2}(?:\s*(?:phut|p|'|\u2019|\u2032))?)?"
+    r"(?:\s*(?:sang|chieu|toi))?(?![a-z0-9])"
+    r"|[0-9]{1,2}:[0-9]{2}(?:\s*(?:'|\u2019))?(?![0-9])"
+)
+_WEEKDAY = r"(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)"
 
 # A time expression: a day (with or without month and year), a month, a quarter, a half-year, a year,
 # or a range of years. Alternatives that start earlier win (finditer scans left to right), so
@@ -68,8 +78,8 @@ MARKER = re.compile(
         (?:cham|muon)\s+nhat | han\s+(?:chot|cuoi)
       | thoi\s+han(?:\s+(?:hoan\s+thanh|gui|goi|nop)(?:\s+(?:bao\s+cao|ho\s+so|van\s+ban))?)? | den\s+het
       | khong\s+(?:qua|muon\s+hon) | hoan\s+thanh | xong | truoc | trong | vao | (?P<den>den)
-    )(?:\s*[:,]?\s*(?:la|vao|truoc|trong|den\s+het|den|ke\s+ca){_E})*
-    (?:\s*(?P<hour>[0-9]{{1,2}}\s*(?:gio|h)(?:\s*[0-9]{{1,2}}(?:\s*phut)?)?){_E}\s*,?)?\s*[:,]?\s*$""",
+    )(?:\s*[:,]?\s*(?:la|vao|luc|truoc|trong|den\s+het|den|ke\s+ca){_E})*
+    (?:\s*(?P<hour>{_HOUR})\s*,?)?(?:\s*{_WEEKDAY}\s*,?)?\s*[:,]?\s*$""",
     re.VERBOSE,
 )
 
@@ -253,3 +263,16 @@ def meaning(expression: Expression, rhythm: str | None, inclusive: bool) -> list
     if e.kind == "range":
         return [("continuous",)]  # "2026-2030" in a deadline column: all through the period
     return []
+
+
+def share_years(group: list[Expression]) -> None:
+    """In a list of quarters or months, a year written once is every member's: "quý I, quý II/2018" is 2018's first
+    and second quarter, "tháng 11, tháng 12/2025" the last two months of 2025."""
+    year = None
+    for expression in reversed(group):
+        if expression.kind in ("quarter", "month", "half") and expression.suffix is None:
+            if expression.year is None and year is not None:
+                expression.year = year
+            year = expression.year
+        else:
+            year = None
