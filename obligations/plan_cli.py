@@ -63,7 +63,7 @@ def _draft_summary(draft) -> str:
     if draft.to_review:
         lines.append(f"Không thấy hạn, tạm đọc là thường xuyên ({len(draft.to_review)}): {', '.join(draft.to_review)}.")
     if draft.groups_proposed:
-        lines.append("Thành viên nhóm đề xuất từ cơ sở dữ liệu, cần xem lại: " + "; ".join(
+        lines.append("Thành viên nhóm được đề xuất, cần xem lại: " + "; ".join(
             f"{group} ({len(members)} cơ quan)" for group, members in draft.groups_proposed.items()) + ".")
     if draft.inferred:
         lines.append(f"Hạn có phần suy đoán, cần xem lại ({len(draft.inferred)}): {', '.join(draft.inferred)}.")

@@ -100,31 +100,28 @@ def test_parse_prints_a_table_without_json(cli, table_plan):
 # draft, then load
 
 
-def fill_members(text: str, members: list[str]) -> str:
-    """What the coordinator does: list the members of the group the plan does not enumerate."""
-    return text.replace("members: []", f"members: [{', '.join(members)}]", 1)
-
-
-def test_draft_then_load_after_the_coordinator_lists_the_groups_members(cli, sqlite_engine, tmp_path):
+def test_draft_then_load_with_the_groups_members_the_draft_proposes(cli, sqlite_engine, tmp_path):
     draft = tmp_path / "draft.yaml"
     result = cli("plan", "draft", str(SEED_PLAN), "-o", str(draft), "--as-of", NOW)
     assert result.exit_code == 0, result.output
-    assert "Nhóm cơ quan cần điền thành viên" in result.output
+    assert "Thành viên nhóm được đề xuất, cần xem lại" in flat(result.output)
     text = draft.read_text(encoding="utf-8")
     # The phrase is kept beside each schedule, as a comment and in the schedule itself.
     assert re.search(r'phrase: "Định kỳ trước ngày 15 tháng 12 hàng năm"}  # “Định kỳ trước ngày 15 tháng 12', text)
     assert "# xem lại: không thấy hạn" in text
+    # The plan does not list the group's members: the draft proposes the Sở it names, for review.
+    assert "members: [SO-KE-HOACH-VA-DAU-TU, SO-TAI-CHINH, SO-THONG-TIN-VA-TRUYEN-THONG]  # xem lại" in text
 
-    # As drafted, the group has no members: load refuses it, naming the line, and writes nothing.
+    # A coordinator who empties the list is refused, naming the line, and nothing is written.
     before = dump(sqlite_engine)
+    draft.write_text(re.sub(r"members: \[[^\]]*\]", "members: []", text, count=1), encoding="utf-8")
     refused = cli("load", str(draft), "--as-of", NOW)
     assert refused.exit_code == 2
-    line = next(n for n, row in enumerate(text.splitlines(), 1) if "members: []" in row)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "members: [" in row)
     assert f"{draft}:{line}: groups[0].members: needs at least one member" in refused.output
     assert dump(sqlite_engine) == before
 
-    draft.write_text(fill_members(text, ["SO-THONG-TIN-VA-TRUYEN-THONG", "SO-KE-HOACH-VA-DAU-TU", "SO-TAI-CHINH"]),
-                     encoding="utf-8")
+    draft.write_text(text, encoding="utf-8")
     loaded = cli("load", str(draft), "--as-of", NOW)
     assert loaded.exit_code == 0, loaded.output
     assert "25 nhiệm vụ" in flat(loaded.output)  # 24 tasks, III.5.2 split in two
@@ -178,7 +175,11 @@ def test_a_draft_round_trips_through_the_coordinator_file_reader(engine):
     plan = parse_blocks(read_blocks(table_plan_docx(), name="plan.docx"))
     drafted = build_draft(plan, source="plan.docx", today=date(2025, 1, 6), known=known_from_db(engine))
     assert drafted.groups_to_fill  # "Các sở, ban, ngành; ..." is not stored yet
-    text = fill_members(drafted.text, ["SO-NGOAI-VU"])
+    # Its members are proposed from the Sở and the provincial police the plan names: it loads as drafted.
+    assert drafted.groups_proposed == {
+        "CAC-SO-BAN-NGANH-UBND-CAC-HUYEN-THANH": ["SO-THONG-TIN-VA-TRUYEN-THONG", "SO-TU-PHAP",
+                                                  "SO-VAN-HOA-THE-THAO-VA-DU-LICH", "CONG-AN-TINH"]}
+    text = drafted.text
     defaults = read_defaults(get_settings().defaults_file)
     draft = parse_plan_file(text, source="draft.yaml", defaults=defaults)
     assert draft.plan.code == "3935-kh-ubnd" and draft.plan.number == "3935/KH-UBND"
@@ -198,7 +199,7 @@ def test_a_task_without_a_lead_gets_a_placeholder_to_replace():
                       "- Tổ chức hội nghị trước ngày 1/3/2026.\n")
     drafted = build_draft(plan, source="plan.txt", today=date(2026, 1, 1))
     assert drafted.plan_code == "to-chuc-hoi-nghi-2026"
-    assert f"lead: {UNKNOWN_LEAD}  # the plan names no lead agency: choose one" in drafted.text
+    assert f"lead: {UNKNOWN_LEAD}  # văn bản không nêu cơ quan chủ trì: chọn một cơ quan" in drafted.text
     draft = parse_plan_file(drafted.text, defaults=read_defaults(get_settings().defaults_file))
     assert [a.code for a in draft.agencies] == [UNKNOWN_LEAD]
     schedule = draft.obligations[0].schedule

@@ -91,7 +91,7 @@ def one_task_plan(deadline: Deadline, text: str) -> ParsedPlan:
 
 def test_every_obligation_gets_a_short_title_in_the_tasks_own_words(seed, defaults):
     drafted = build_draft(seed, source="seed.txt", today=TODAY)
-    checked = parse_plan_file(drafted.text.replace("members: []", f"members: [{', '.join(SEED_GROUP_MEMBERS)}]"),
+    checked = parse_plan_file(drafted.text,
                               defaults=defaults)
     assert len(checked.obligations) == 25
     for obligation in checked.obligations:
@@ -221,7 +221,7 @@ def test_a_csv_contact_list_is_merged_with_its_agencies_matched(seed, tmp_path, 
     contacts = read_contact_list(write(tmp_path, "danh-ba.csv", "\ufeff" + SEED_CONTACTS_CSV))  # Excel's BOM
     drafted = build_draft(seed, source="seed.txt", today=TODAY, contacts=contacts)
     assert drafted.contacts == 7
-    checked = parse_plan_file(drafted.text.replace("members: []", f"members: [{', '.join(SEED_GROUP_MEMBERS)}]"),
+    checked = parse_plan_file(drafted.text,
                               defaults=defaults)
     people = {c.name: c for c in checked.contacts}
     tram = people["Phạm Thị Ngọc Trâm"]
@@ -248,7 +248,7 @@ def test_a_yaml_contact_list_is_merged_too(seed, tmp_path, defaults):
   email: oanh.ntk.stc@example.org
 """)
     drafted = build_draft(seed, source="seed.txt", today=TODAY, contacts=read_contact_list(path))
-    checked = parse_plan_file(drafted.text.replace("members: []", f"members: [{', '.join(SEED_GROUP_MEMBERS)}]"),
+    checked = parse_plan_file(drafted.text,
                               defaults=defaults)
     assert [(c.agency, c.name, c.role, c.channels) for c in checked.contacts] == [
         ("SO-NGOAI-VU", "Nguyễn Hoàng Anh Thư", "focal_point", ["email"]),
@@ -293,7 +293,9 @@ def test_agencies_without_a_focal_point_are_listed_at_the_end(seed, tmp_path):
     # SNGV's coordinator reaches the coordinating agency, but its own tasks need a focal point.
     assert listed == ["SO-NGOAI-VU", "SO-THONG-TIN-VA-TRUYEN-THONG", "SO-KE-HOACH-VA-DAU-TU", "SO-TAI-CHINH",
                       "LIEN-HIEP-CAC-TO-CHUC-HUU-NGHI-TINH"]
-    assert "SO-TAI-CHINH: Sở Tài chính (chủ trì III.4.1)" in block
+    # A member of the group the draft proposes receives the group's tasks too.
+    assert ("SO-TAI-CHINH: Sở Tài chính (chủ trì III.4.1; thành viên CAC-SO-BAN-NGANH-CAC-TO-CHUC-DOAN-THE, chủ trì "
+            "III.6.1") in block
     assert list(drafted.no_focal_point) == listed
 
     full = build_draft(seed, source="seed.txt", today=TODAY,
@@ -331,14 +333,21 @@ def test_group_members_are_proposed_from_the_stored_agencies_of_its_kinds(cli, s
     assert sorted(members) == sorted(example.groups[0].members)
     assert members[:2] == ["SCT", "SDL"]  # by kind as the name lists them (sở first), then by name
     members_line = next(row for row in drafted.text.splitlines() if row.strip().startswith("members: [SCT"))
-    assert "# xem lại: đề xuất từ cơ sở dữ liệu" in members_line and "trừ SNGV, UBND-TINH" in members_line
+    assert "# xem lại: đề xuất: các cơ quan loại sở" in members_line and "trừ SNGV, UBND-TINH" in members_line
     draft = parse_plan_file(drafted.text, defaults=defaults)  # proposed members load as they are
     assert draft.groups[0].code == group
 
-    # Another province's plan gets none of Khánh Hòa's agencies: its group is left for the coordinator.
+    # In an empty database the group's members are the Sở the plan itself names, but not the coordinator.
+    alone = build_draft(read_plan(SEED_PLAN), source="seed.txt", today=TODAY)
+    assert alone.groups_proposed == {group_code: sorted(SEED_GROUP_MEMBERS)
+                                     for group_code in alone.groups_proposed}
+    assert len(alone.groups_proposed) == 1 and "members: []" not in alone.text
+
+    # Another province's plan gets none of Khánh Hòa's agencies, only those it names itself.
     dong_nai = parse_blocks(read_blocks(table_plan_docx(), name="plan.docx"))
     other = build_draft(dong_nai, source="plan.docx", today=TODAY, known=known)
-    assert other.groups_proposed == {} and "members: []" in other.text
+    (proposed,) = other.groups_proposed.values()
+    assert proposed and not set(proposed) & set(known.agencies)  # its own Sở, none of Khánh Hòa's
 
 
 # --------------------------------------------------------------------------------------------------
@@ -355,8 +364,8 @@ def test_the_seed_plan_drafted_with_contacts_loaded_and_swept_reaches_someone_fo
     assert "Người nhận nhắc việc từ danh bạ: 7" in " ".join(drafted.output.split())
     text = draft.read_text(encoding="utf-8")
     assert NO_FOCAL_POINT not in text
-    # The one review an empty database needs: the group's members (none stored to propose from).
-    draft.write_text(text.replace("members: []", f"members: [{', '.join(SEED_GROUP_MEMBERS)}]"), encoding="utf-8")
+    # Loaded as drafted: the group's members are the Sở the plan names, proposed by the draft.
+    assert f"members: [{', '.join(sorted(SEED_GROUP_MEMBERS))}]" in text
     loaded = cli("load", str(draft), "--as-of", NOW)
     assert loaded.exit_code == 0, loaded.output
 

@@ -132,7 +132,8 @@ def build_draft(
     agencies = _agencies(codes, plan_spec.issuer, found.lead_codes, comments)
     if agencies:
         sections["agencies"] = agencies
-    groups, proposed = _groups(codes, plan, plan_spec, found, comments)
+    drafted = {a.code: a.name for a in agencies if getattr(a, "parent", None)}
+    groups, proposed = _groups(codes, plan, plan_spec, found, comments, drafted)
     if groups:
         sections["groups"] = groups
     people, lines = merge_contacts(contacts, codes) if contacts is not None else ([], [])
@@ -239,7 +240,7 @@ def _obligations(plan: ParsedPlan, codes: AgencyCodes, comments: Comments) -> _O
             here = ("obligations", len(found.specs))
             comments.beside[(*here, "schedule")] = reading(deadline)
             if lead == UNKNOWN_LEAD:
-                comments.beside[(*here, "lead")] = "the plan names no lead agency: choose one"
+                comments.beside[(*here, "lead")] = "văn bản không nêu cơ quan chủ trì: chọn một cơ quan"
             if deadline is None:
                 found.to_review.append(ref)
             elif deadline.kind == "relative":
@@ -281,28 +282,31 @@ def _agencies(
             fields["parent"] = issuer  # the line matters escalate along: the issuing committee
         agencies.append(AgencySpec.model_construct(**fields))
     if UNKNOWN_LEAD in codes.new_agencies:
-        comments.beside[("agencies", len(agencies) - 1)] = "placeholder for tasks with no lead: replace it"
+        comments.beside[("agencies", len(agencies) - 1)] = (
+            "chỗ giữ cho nhiệm vụ không nêu cơ quan chủ trì: thay bằng cơ quan đúng")
     return agencies
 
 
 def _groups(
-    codes: AgencyCodes, plan: ParsedPlan, plan_spec: PlanSpec, found: _Obligations, comments: Comments
+    codes: AgencyCodes, plan: ParsedPlan, plan_spec: PlanSpec, found: _Obligations, comments: Comments,
+    drafted: dict[str, str],
 ) -> tuple[list[GroupSpec], dict[str, list[str]]]:
-    """The groups new to the database, with the stored agencies of their kinds proposed as members (to
-    review), or none when none is stored: the plan does not list them. The members of every group that
-    leads a task receive its reminders."""
+    """The groups new to the database, with the agencies of their kinds proposed as members (to review):
+    stored ones, and ``drafted``, the plan's own agencies under its issuer; none when there is none: the plan
+    does not list them. The members of every group that leads a task receive its reminders."""
     groups, proposed = [], {}
     issuer, coordinator = getattr(plan_spec, "issuer", None), getattr(plan_spec, "coordinator", None)
     for group_code, name in codes.new_groups.items():
         members, kinds = propose_members(
-            name, codes.known, issuer=plan.issuer, issuer_code=issuer, coordinator=coordinator
+            name, codes.known, issuer=plan.issuer, issuer_code=issuer, coordinator=coordinator, drafted=drafted
         )
         here = ("groups", len(groups), "members")
         if members:
             proposed[group_code] = members
             left_out = ", ".join(c for c in (coordinator, issuer) if c)
             comments.beside[here] = (
-                f"{REVIEW}đề xuất từ cơ sở dữ liệu: các cơ quan loại {', '.join(kinds)} của tỉnh"
+                f"{REVIEW}đề xuất: các cơ quan loại {', '.join(kinds)} của tỉnh, đã có trong cơ sở dữ liệu hoặc "
+                "văn bản nêu"
                 + (f", trừ {left_out}" if left_out else "") + "; bỏ hoặc thêm cho đúng"
             )
         else:

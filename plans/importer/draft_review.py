@@ -207,18 +207,24 @@ def _of_the_province(code: str, known: KnownAgencies, province: str | None) -> b
 
 
 def propose_members(
-    name: str, known: KnownAgencies, *, issuer: str | None, issuer_code: str | None, coordinator: str | None
+    name: str, known: KnownAgencies, *, issuer: str | None, issuer_code: str | None, coordinator: str | None,
+    drafted: dict[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """The stored agencies of the kinds a group's name lists, in its province, and the kinds' labels; the
-    issuer and the coordinating agency (which compiles what the members report) are left out."""
+    """The agencies of the kinds a group's name lists, and the kinds' labels: the stored ones of its
+    province, and ``drafted`` (code -> name: the agencies the draft adds under the issuer, those the plan
+    names); the issuer and the coordinating agency (which compiles what the members report) are left out.
+
+    So a plan loaded into an empty database still has its group's members (the Sở it names, for "các sở,
+    ban, ngành"), marked for review, instead of a group nobody in it receives."""
     kinds = group_kinds(name)
     province = _province(issuer)
+    candidates = {code: agency for code, agency in known.agencies.items() if _of_the_province(code, known, province)}
+    candidates |= drafted or {}
     members: list[str] = []
     for _, names in kinds:
         found = [
-            code for code, agency in known.agencies.items()
-            if names.search(match_key(agency)) and code not in (issuer_code, coordinator)
-            and code not in members and _of_the_province(code, known, province)
+            code for code, agency in candidates.items()
+            if names.search(match_key(agency)) and code not in (issuer_code, coordinator) and code not in members
         ]
-        members.extend(sorted(found, key=lambda c: match_key(known.agencies[c])))
+        members.extend(sorted(found, key=lambda c: match_key(candidates[c])))
     return members, [label for label, _ in kinds]
