@@ -27,12 +27,11 @@ class Recipients:
 
     def __init__(self, session: Session, agency_ids: set[int]) -> None:
         self.contacts: dict[tuple[int, str], list[Contact]] = defaultdict(list)
-        statement = (
-            select(Contact)
-            .where(Contact.active, Contact.agency_id.in_(agency_ids))
-            .order_by(Contact.id)
-        )
-        for contact in session.scalars(statement):
+        # The contacts' columns, read-only rows with the same attribute names: a sweep reads hundreds of
+        # contacts a batch, and building ORM objects for them cost more than the rest of their use.
+        columns = Contact.__table__.c
+        statement = select(*columns).where(columns.active, columns.agency_id.in_(agency_ids)).order_by(columns.id)
+        for contact in session.execute(statement):
             self.contacts[(contact.agency_id, contact.role)].append(contact)
 
     def _first(self, *candidates: tuple[int | None, str]) -> list[Contact]:
