@@ -10,23 +10,12 @@ tests/test_plan_assignments_real.py."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 
 from obligations.plans.importer.assignments import assignments_in
 from obligations.plans.importer.parse import parse_text
 from obligations.plans.importer.spelling import canonical_name
-
-GROUP, ONE = True, False
-
-
-class Case(NamedTuple):
-    source: str
-    text: str
-    leads: list[tuple[str, bool]]
-    supporting: list[str] = []
-
+from tests.test_plan_assignments_real import GROUP, ONE, Case
 
 CASES = [
     # A clause before the assignment: ground, purpose, place, time; the assignment follows one of its commas.

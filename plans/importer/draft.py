@@ -147,9 +147,7 @@ def build_draft(
     if provisions:
         sections["provisions"] = provisions
     sections["obligations"] = found.specs
-    for key, note in _NOTES.items():
-        if key in sections:
-            comments.before[(key,)] = note
+    comments.before.update({(key,): note for key, note in _NOTES.items() if key in sections})
     comments.header = _header(plan, source, today, len(found.specs))
     plan_file = PlanFile.model_construct(**sections)
     coordinator = getattr(plan_spec, "coordinator", None)
