@@ -148,6 +148,10 @@ def database_shown(url: str) -> str:
     return parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string(hide_password=True)
 
 
+# How long a command waits for Prefect's temporary server to start (Prefect's own default is 20 s).
+EPHEMERAL_STARTUP_SECONDS = 120
+
+
 @contextmanager
 def jobs() -> Iterator:
     """The Prefect flows, imported on demand (Prefect takes a second to import), for runs started here.
@@ -164,7 +168,11 @@ def jobs() -> Iterator:
     handler that stores the run's log.
     """
     from prefect.logging.formatters import PrefectFormatter
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
 
     from obligations.flows import jobs as flows
 
@@ -181,5 +189,9 @@ def jobs() -> Iterator:
 
         PrefectFormatter.format = without_traceback
         PrefectFormatter._one_line = True
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    # Prefect gives its temporary server 20 s to start; a busy two-core machine has been seen to need more,
+    # and a person who typed a command would rather wait than see it fail.
+    startup = max(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value(), EPHEMERAL_STARTUP_SECONDS)
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+                                     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: startup}):
         yield flows

@@ -388,3 +388,17 @@ def test_a_flow_run_from_the_command_line_sends_no_heartbeats(prefect_harness, s
         assert seen == [None]
         jobs.sweep_flow(as_of=vn(2017, 11, 30, 8))  # as a worker runs it: Prefect's default
     assert seen[1] == 180
+
+
+def test_a_command_waits_for_prefects_temporary_server_longer_than_prefects_default():
+    """A busy machine took more than Prefect's 20 s to start the temporary server, and `demo` failed."""
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+
+    from obligations.terminal import EPHEMERAL_STARTUP_SECONDS, jobs
+
+    assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() < EPHEMERAL_STARTUP_SECONDS
+    with jobs():
+        assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() == EPHEMERAL_STARTUP_SECONDS
+    # An operator's longer wait is kept.
+    with temporary_settings(updates={PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 300}), jobs():
+        assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() == 300
