@@ -13,21 +13,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlmodel import Session
 
 from obligations.flows.runtime import Runtime
 from obligations.models.contacts import Recipients, rows_for_role
 from obligations.models.db import session_scope
-from obligations.models.outbox import NotificationStatus, outbox_row
+from obligations.models.outbox import NotificationStatus, for_occurrence, outbox_row
 from obligations.models.queries import due_occurrences, group_members, insert_ignoring_duplicates, set_next_actions
 from obligations.models.tables import Blocker, Notification, Obligation, Occurrence, Plan
 from obligations.rules.calendar import require_aware
-from obligations.rules.ladder import CatchUp, Pause, PolicyError, Step, catch_up, chain_end, reminder_window_opens
+from obligations.rules.ladder import Pause, PolicyError, Step, catch_up, chain_end, reminder_window_opens
 from obligations.rules.schedule import Schedule, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
 FAR_FUTURE = date(9999, 12, 31)
+OPEN_VALUES = frozenset(s.value for s in OPEN)
 log = logging.getLogger(__name__)
 
 
@@ -128,14 +129,34 @@ def materialise(session: Session, rt: Runtime, as_of: datetime, *, within: set[i
     return insert_ignoring_duplicates(session, Occurrence, rows)
 
 
-def _step_message(step: Step, occurrence: Occurrence, as_of: datetime, *, notify: str | None = None) -> dict:
-    """What every outbox row of a ladder step carries (``models.outbox.outbox_row``'s arguments).
+@dataclass(frozen=True)
+class Outcome:
+    """What the ladder says of a due occurrence now: the step to send, the steps skipped, its new status
+    and next action time. Rows with the same deadline, policy, plan and ladder mark share one."""
 
-    ``notify``: the role actually told, when the step's own has nobody (a manager's step to the coordinator).
-    """
-    payload = step.message() | ({"notify": notify} if notify else {})
-    return dict(kind=step.kind, step=step.key, level=step.level, due_at=step.due_at, occurrence_id=occurrence.id,
-                created_at=as_of, payload=payload)
+    send: Step | None
+    skipped: tuple[Step, ...]
+    status: str
+    next_action_at: datetime | None
+
+
+def _outcome(session: Session, rt: Runtime, due: Row, policy_id: int | None, plan: Plan, as_of: datetime,
+             pauses: list[Pause]) -> Outcome | Exception:
+    """The ladder of ``due`` at ``as_of``, or why it cannot be read: a stored row the ladder cannot read (a
+    policy or a deadline out of bounds, written before the inputs were bounded) must not stop the sweep
+    for every plan; that one waits a day."""
+    calendar = rt.calendar(plan.zone)
+    deadline = due.effective_deadline
+    try:
+        policy = rt.policy(session, policy_id)
+        window = reminder_window_opens(deadline, policy, calendar)
+        ladder = catch_up(deadline, policy, calendar, done_until=due.ladder_done_until, as_of=as_of,
+                          ends=chain_end(plan.end, policy, calendar), pauses=pauses)
+    except (PolicyError, OverflowError) as exc:
+        return exc
+    upcoming = [t for t in (ladder.next_step_at, next_status_change(as_of, deadline, window)) if t is not None]
+    return Outcome(ladder.send, ladder.skipped, open_status(as_of, deadline, window).value,
+                   min(upcoming) if upcoming else None)
 
 
 def _pauses(session: Session, occurrence_ids: set[int]) -> dict[int, list[Pause]]:
@@ -151,82 +172,103 @@ def _pauses(session: Session, occurrence_ids: set[int]) -> dict[int, list[Pause]
     return pauses
 
 
-def _skipped_row(step: Step, occurrence: Occurrence, as_of: datetime) -> dict:
-    return outbox_row(**_step_message(step, occurrence, as_of), status=NotificationStatus.SKIPPED,
-                      last_error="skipped: a later step was already due when the sweep ran")
+class _Outbox:
+    """A batch's outbox rows. A morning sends the same step to the same people about many occurrences
+    (an agency's reports share a deadline): each such message is built once (``models.outbox.outbox_row``,
+    ``models.contacts.rows_for_role``) and copied for every occurrence it is about."""
+
+    def __init__(self, recipients: Recipients, as_of: datetime) -> None:
+        self.recipients = recipients
+        self.as_of = as_of
+        self.rows: list[dict] = []
+        self.stats = SweepStats()
+        self._messages: dict[tuple, list[dict]] = {}
+        self._payloads: dict[tuple, dict] = {}
+
+    def _message(self, step: Step, notify: str | None = None) -> dict:
+        """What every row of ``step`` carries; ``notify``: the role actually told, when the step's own has
+        nobody (a manager's step to the coordinator)."""
+        payload = step.message() | ({"notify": notify} if notify else {})
+        return dict(kind=step.kind, step=step.key, level=step.level, due_at=step.due_at, occurrence_id=0,
+                    created_at=self.as_of, payload=payload)
+
+    def send(self, step: Step, due: Row, plan: Plan, send_at: datetime) -> None:
+        key = (step, due.agency_id, plan.coordinator_id, send_at)
+        if (rows := self._messages.get(key)) is None:
+            role, contacts = self.recipients.reach(step.notify, due, plan)
+            rows = self._messages[key] = list(rows_for_role(role, contacts, send_at, **self._message(step, role)))
+            # One payload object for every row of the same step and role: models.batch converts it once.
+            payload = self._payloads.setdefault((step, role), rows[0]["payload"])
+            for row in rows:
+                row["payload"] = payload
+        self._copy(rows, due.id)
+
+    def skip(self, steps: tuple[Step, ...], due: Row) -> None:
+        for step in steps:
+            if (rows := self._messages.get((step,))) is None:
+                rows = self._messages[(step,)] = [outbox_row(
+                    **self._message(step), status=NotificationStatus.SKIPPED,
+                    last_error="skipped: a later step was already due when the sweep ran")]
+            self._copy(rows, due.id)
+
+    def _copy(self, rows: list[dict], occurrence_id: int) -> None:
+        for row in rows:
+            self.rows.append(for_occurrence(row, occurrence_id))
+            if row["status"] is NotificationStatus.PENDING:
+                self.stats.by_kind[row["kind"]] += 1
+            elif row["status"] is NotificationStatus.SKIPPED:
+                self.stats.skipped_steps += 1
+            else:
+                self.stats.undeliverable += 1
 
 
-def _ladder_now(session: Session, rt: Runtime, occurrence: Occurrence, obligation: Obligation, plan: Plan,
-                as_of: datetime, pauses: list[Pause]) -> tuple[CatchUp, datetime] | None:
-    """The ladder's step due now and when the reminder window opens; None when the ladder cannot be read."""
-    calendar = rt.calendar(plan.zone)
-    deadline = occurrence.effective_deadline
-    try:
-        policy = rt.policy(session, obligation.policy_id)
-        window = reminder_window_opens(deadline, policy, calendar)
-        due = catch_up(deadline, policy, calendar, done_until=occurrence.ladder_done_until, as_of=as_of,
-                       ends=chain_end(plan.end, policy, calendar), pauses=pauses)
-    except (PolicyError, OverflowError) as exc:
-        # A stored row the ladder cannot read (a policy or a deadline out of bounds, written before
-        # the inputs were bounded) must not stop the sweep for every plan: this one waits a day.
-        log.error("occurrence %s skipped until tomorrow: %s", occurrence.id, exc)
-        return None
-    return due, window
-
-
-def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000,
-            within: set[int] | None = None) -> SweepStats:
+def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000, within: set[int] | None = None,
+            recipients: Recipients | None = None) -> SweepStats:
     """Act on up to ``limit`` due occurrences (of the plans whose ids are ``within``, None: all): statuses,
-    the ladder step due now, the next action time; the occurrences' changes go in one statement."""
-    stats = SweepStats()
-    occurrences = due_occurrences(session, as_of, limit, plan_ids=within)
-    if not occurrences:
-        return stats
-    obligations = {
-        o.id: o
-        for o in session.scalars(select(Obligation).where(Obligation.id.in_({x.obligation_id for x in occurrences})))
-    }
-    plans = rt.plans(session, {o.plan_id for o in obligations.values()})
-    recipients = Recipients(
-        session, {x.agency_id for x in occurrences} | {p.coordinator_id for p in plans.values() if p.coordinator_id}
-    )
-    pauses = _pauses(session, {x.id for x in occurrences})
+    the ladder step due now, the next action time; the occurrences' changes go in one statement.
+    ``recipients``: the contacts earlier batches of the same sweep read."""
+    due_rows = due_occurrences(session, as_of, limit, plan_ids=within)
+    if not due_rows:
+        return SweepStats()
+    obligations = {oid: (plan_id, policy_id) for oid, plan_id, policy_id in session.execute(
+        select(Obligation.id, Obligation.plan_id, Obligation.policy_id)
+        .where(Obligation.id.in_({x.obligation_id for x in due_rows})))}
+    plans = rt.plans(session, {plan_id for plan_id, _ in obligations.values()})
+    agencies = {x.agency_id for x in due_rows} | {p.coordinator_id for p in plans.values() if p.coordinator_id}
+    if recipients is None:
+        recipients = Recipients(session, agencies)
+    recipients.include(session, agencies)
+    outbox = _Outbox(recipients, as_of)
+    pauses = _pauses(session, {x.id for x in due_rows})
     send_at = {zone: rt.calendar(zone).next_office_moment(as_of) for zone in {p.zone for p in plans.values()}}
-    rows: list[dict] = []
+    outcomes: dict[tuple, Outcome | Exception] = {}
     changes: list[dict] = []
-    for occurrence in occurrences:
-        stats.occurrences_processed += 1
-        change = {"id": occurrence.id, "status": occurrence.status, "ladder_done_until": occurrence.ladder_done_until}
-        changes.append(change)
-        if Status(occurrence.status) not in OPEN:
-            change["next_action_at"] = None
+    for due in due_rows:
+        if due.status not in OPEN_VALUES:
+            changes.append({"id": due.id, "status": due.status, "ladder_done_until": due.ladder_done_until,
+                            "next_action_at": None})
             continue
-        obligation = obligations[occurrence.obligation_id]
-        plan = plans[obligation.plan_id]
-        ladder = _ladder_now(session, rt, occurrence, obligation, plan, as_of, pauses.get(occurrence.id, []))
-        if ladder is None:
-            change["next_action_at"] = as_of + timedelta(days=1)
+        plan_id, policy_id = obligations[due.obligation_id]
+        plan = plans[plan_id]
+        key = (plan_id, policy_id, due.effective_deadline, due.ladder_done_until)
+        if due.id in pauses:
+            outcome = _outcome(session, rt, due, policy_id, plan, as_of, pauses[due.id])
+        elif (outcome := outcomes.get(key)) is None:
+            outcome = outcomes[key] = _outcome(session, rt, due, policy_id, plan, as_of, [])
+        if isinstance(outcome, Exception):
+            log.error("occurrence %s skipped until tomorrow: %s", due.id, outcome)
+            changes.append({"id": due.id, "status": due.status, "ladder_done_until": due.ladder_done_until,
+                            "next_action_at": as_of + timedelta(days=1)})
             continue
-        due, window = ladder
-        if due.send is not None:
-            role, contacts = recipients.reach(due.send.notify, occurrence, plan)
-            message = _step_message(due.send, occurrence, as_of, notify=role)
-            rows.extend(rows_for_role(role, contacts, send_at[plan.zone], **message))
-        rows.extend(_skipped_row(step, occurrence, as_of) for step in due.skipped)
-        deadline = occurrence.effective_deadline
-        upcoming = [t for t in (due.next_step_at, next_status_change(as_of, deadline, window)) if t is not None]
-        change.update(status=open_status(as_of, deadline, window).value, ladder_done_until=as_of,
-                      next_action_at=min(upcoming) if upcoming else None)
+        if outcome.send is not None:
+            outbox.send(outcome.send, due, plan, send_at[plan.zone])
+        outbox.skip(outcome.skipped, due)
+        changes.append({"id": due.id, "status": outcome.status, "ladder_done_until": as_of,
+                        "next_action_at": outcome.next_action_at})
     set_next_actions(session, changes)
-    inserted = insert_ignoring_duplicates(session, Notification, rows)
-    stats.notifications = inserted
-    for row in rows:
-        if row["status"] is NotificationStatus.PENDING:
-            stats.by_kind[row["kind"]] += 1
-        elif row["status"] is NotificationStatus.SKIPPED:
-            stats.skipped_steps += 1
-        else:
-            stats.undeliverable += 1
+    stats = outbox.stats
+    stats.occurrences_processed = len(due_rows)
+    stats.notifications = insert_ignoring_duplicates(session, Notification, outbox.rows)
     return stats
 
 
@@ -241,9 +283,11 @@ def sweep(engine: Engine, rt: Runtime, as_of: datetime, *, batch: int = 1000,
     with session_scope(engine) as session:
         ids = plan_ids(session, plans)
         stats.occurrences_created = materialise(session, rt, as_of, within=ids)
+    recipients = None
     while True:
         with session_scope(engine) as session:
-            done = advance(session, rt, as_of, limit=batch, within=ids)
+            recipients = recipients or Recipients(session, set())
+            done = advance(session, rt, as_of, limit=batch, within=ids, recipients=recipients)
         stats.add(done)
         if done.occurrences_processed < batch:
             return stats

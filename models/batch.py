@@ -51,13 +51,17 @@ def _converted(connection: Connection, table: Table, name: str, values: list[Any
     if convert is None:
         return values
     done: dict[Any, Any] = {}
+    # Unhashable values (JSON payloads) by identity: the rows of one message share its payload object,
+    # and every value stays alive, so no identity is reused, while ``values`` is held.
+    done_objects: dict[int, Any] = {}
     converted = []
     for value in values:
         try:
             result = done[value]
         except KeyError:
             result = done[value] = convert(value)
-        except TypeError:  # unhashable: a JSON payload
-            result = convert(value)
+        except TypeError:
+            if (result := done_objects.get(id(value), done_objects)) is done_objects:
+                result = done_objects[id(value)] = convert(value)
         converted.append(result)
     return converted

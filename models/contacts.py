@@ -27,10 +27,18 @@ class Recipients:
 
     def __init__(self, session: Session, agency_ids: set[int]) -> None:
         self.contacts: dict[tuple[int, str], list[Contact]] = defaultdict(list)
+        self._read: set[int] = set()
+        self.include(session, agency_ids)
+
+    def include(self, session: Session, agency_ids: set[int]) -> None:
+        """Read the contacts of ``agency_ids`` not read yet: a sweep's batches meet the same agencies."""
+        if not (unread := agency_ids - self._read):
+            return
+        self._read |= unread
         # The contacts' columns, read-only rows with the same attribute names: a sweep reads hundreds of
         # contacts a batch, and building ORM objects for them cost more than the rest of their use.
         columns = Contact.__table__.c
-        statement = select(*columns).where(columns.active, columns.agency_id.in_(agency_ids)).order_by(columns.id)
+        statement = select(*columns).where(columns.active, columns.agency_id.in_(unread)).order_by(columns.id)
         for contact in session.execute(statement):
             self.contacts[(contact.agency_id, contact.role)].append(contact)
 

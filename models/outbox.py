@@ -90,6 +90,13 @@ def dedup_key(kind: NotificationKind, step: str, recipient_id: int | None, chann
     return "|".join((about, step, NONE if recipient_id is None else str(recipient_id), channel))
 
 
+def for_occurrence(row: dict[str, Any], occurrence_id: int) -> dict[str, Any]:
+    """``row`` (an ``outbox_row`` about an occurrence) about ``occurrence_id`` instead: the same message to the
+    same people; the key's first part is the occurrence (:func:`dedup_key`)."""
+    _, rest = row["dedup_key"].split("|", 1)
+    return row | {"occurrence_id": occurrence_id, "dedup_key": f"{occurrence_id}|{rest}"}
+
+
 def digest_step(day: date) -> str:
     """One digest a week: ``digest-2017-W51``."""
     year, week, _ = day.isocalendar()

@@ -18,6 +18,7 @@ from obligations.models.outbox import (
     digest_step,
     event_step,
     fallback_row,
+    for_occurrence,
     outbox_row,
 )
 from obligations.models.queries import insert_ignoring_duplicates
@@ -133,6 +134,30 @@ def test_a_fallback_is_the_same_message_keyed_for_the_next_channel(about):
     assert (row["next_attempt_at"], row["created_at"], row["due_at"]) == (later, later, AT)
     keep = ("occurrence_id", "kind", "step", "level", "recipient_id", "payload")
     assert {k: row[k] for k in keep} == {k: getattr(failed, k) for k in keep}
+
+
+def test_a_message_copied_for_another_occurrence_is_keyed_for_it():
+    row = _row()
+    copy = for_occurrence(row, 1234)
+    assert copy["dedup_key"] == "1234|2017-12-14/escalation-2|4|zalo" and copy["occurrence_id"] == 1234
+    assert {k: v for k, v in copy.items() if k not in ("dedup_key", "occurrence_id")} == {
+        k: v for k, v in row.items() if k not in ("dedup_key", "occurrence_id")}
+    assert row["dedup_key"] == "7|2017-12-14/escalation-2|4|zalo"  # the original is left as it was
+
+
+def test_rows_sharing_one_payload_object_and_rows_with_their_own_are_stored_each_with_its_payload(engine):
+    """models.batch converts a payload object shared by many rows once: each row must still get what it holds."""
+    shared = {"notify": "manager", "number": 2, "last": False}
+    with session_scope(engine) as session:
+        plan_id = _outbox_world(session)
+        rows = [_row(kind="digest", step=f"digest-2017-W{week}", occurrence_id=None, plan_id=plan_id,
+                     recipient_id=None, channel="-", status="dead", next_attempt_at=None) for week in range(40, 46)]
+        for n, row in enumerate(rows):
+            row["payload"] = shared if n % 2 else {"week": n}
+        assert insert_ignoring_duplicates(session, Notification, rows) == 6
+    with Session(engine) as session:
+        stored = dict(session.execute(select(Notification.step, Notification.payload)).all())
+    assert stored == {f"digest-2017-W{40 + n}": shared if n % 2 else {"week": n} for n in range(6)}
 
 
 def _outbox_world(session) -> int:
