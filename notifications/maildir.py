@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mailbox
 from datetime import UTC, datetime
+from email import base64mime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -19,6 +20,38 @@ from apprise.plugins.base import NotifyBase
 
 from obligations.notifications.message_id import current as current_message_id
 from obligations.notifications.message_id import current_date, current_kind, current_text
+
+# An encoded word holds at most 75 characters (RFC 2047): 45 bytes of UTF-8 are 60 in base64, 72 in all.
+_WORD_BYTES = 45
+
+
+def encoded_words(value: str) -> str:
+    """``value`` as RFC 2047 encoded words (UTF-8, base64), whole characters in each, on one line."""
+    words, chunk, size = [], [], 0
+    for character in value:
+        width = len(character.encode())
+        if size + width > _WORD_BYTES:
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(character)
+        size += width
+    words.append("".join(chunk))
+    return " ".join(base64mime.header_encode(word, "utf-8") for word in words)
+
+
+class EncodedHeader(str):
+    """A header's value encoded once (:func:`encoded_words`): a value with a ``name`` is a header object to
+    ``email.policy.EmailPolicy``, stored as it is and asked to ``fold`` itself. The package's own folding
+    re-parsed every encoded word of a Vietnamese subject: 2 ms of a message's 3, which the sending
+    threads spent holding the interpreter."""
+
+    def __new__(cls, name: str, value: str) -> EncodedHeader:
+        encoded = super().__new__(cls, encoded_words(value))
+        encoded.name = name
+        return encoded
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
 
 
 class NotifyMaildir(NotifyBase):
@@ -42,7 +75,8 @@ class NotifyMaildir(NotifyBase):
 
     def send(self, body, title="", notify_type=NotifyType.INFO, body_format=None, **kwargs) -> bool:
         message = EmailMessage()
-        message["Subject"] = title or "(không tiêu đề)"
+        subject = title or "(không tiêu đề)"
+        message["Subject"] = subject if subject.isascii() else EncodedHeader("Subject", subject)
         message["From"] = self.sender
         if self.to:
             message["To"] = self.to

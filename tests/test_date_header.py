@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 from sqlalchemy import select
@@ -77,3 +79,34 @@ def test_a_send_without_a_moment_is_dated_by_the_clock_and_a_naive_moment_is_ref
     assert before <= mail["Date"].datetime <= datetime.now(UTC)
     with pytest.raises(ValueError, match="UTC offset"), sending_with(None, datetime(2017, 6, 30, 8)):
         pass
+
+
+@pytest.mark.parametrize("subject", [
+    "[Nhắc việc] Báo cáo kết quả thực hiện Kế hoạch triển khai công tác đối ngoại nhân dân trên địa bàn tỉnh "
+    "Khánh Hòa giai đoạn 2017-2020, hạn Thứ Sáu 14/07/2017",
+    "Reminder",
+])
+def test_a_maildir_subject_is_encoded_for_any_mail_reader_and_reads_back_as_written(maildir, subject):
+    """The maildir encodes a Vietnamese subject itself (the email package's folding was most of a message's
+    cost): the header stays 7-bit, as RFC 2047 words, and both of Python's decoders give the subject back."""
+    from email.header import decode_header, make_header
+
+    from obligations.notifications.send import Message, send_with_apprise
+
+    assert send_with_apprise(Message("email", f"maildir://{maildir}?to=a@example.org", subject, "Nội dung")).ok
+    [written] = list((maildir / "new").iterdir())
+    line = next(x for x in written.read_bytes().split(b"\n") if x.startswith(b"Subject: "))
+    assert line.isascii()
+    assert str(make_header(decode_header(line.decode().removeprefix("Subject: ")))) == subject
+    assert BytesParser(policy=policy.default).parsebytes(written.read_bytes())["Subject"] == subject
+
+
+def test_encoded_words_keep_within_rfc_2047s_length_and_split_no_character():
+    from email.header import decode_header, make_header
+
+    from obligations.notifications.maildir import encoded_words
+
+    subject = "Đôn đốc lần 2: " + "Báo cáo tình hình thực hiện nhiệm vụ ngoại giao kinh tế " * 3
+    words = encoded_words(subject).split(" ")
+    assert len(words) > 3 and all(len(w) <= 75 and w.startswith("=?utf-8?b?") for w in words)
+    assert str(make_header(decode_header(encoded_words(subject)))) == subject
