@@ -28,7 +28,6 @@ from obligations.rules.schedule import Schedule, periods
 from obligations.rules.status import OPEN, Status, next_status_change, open_status
 
 FAR_FUTURE = date(9999, 12, 31)
-OPEN_VALUES = frozenset(s.value for s in OPEN)
 log = logging.getLogger(__name__)
 
 
@@ -237,14 +236,15 @@ def advance(session: Session, rt: Runtime, as_of: datetime, *, limit: int = 1000
     agencies = {x.agency_id for x in due_rows} | {p.coordinator_id for p in plans.values() if p.coordinator_id}
     if recipients is None:
         recipients = Recipients(session, agencies)
-    recipients.include(session, agencies)
+    else:
+        recipients.include(session, agencies)
     outbox = _Outbox(recipients, as_of)
     pauses = _pauses(session, {x.id for x in due_rows})
     send_at = {zone: rt.calendar(zone).next_office_moment(as_of) for zone in {p.zone for p in plans.values()}}
     outcomes: dict[tuple, Outcome | Exception] = {}
     changes: list[dict] = []
     for due in due_rows:
-        if due.status not in OPEN_VALUES:
+        if due.status not in OPEN:  # Status is a StrEnum: the stored string is found among its members
             changes.append({"id": due.id, "status": due.status, "ladder_done_until": due.ladder_done_until,
                             "next_action_at": None})
             continue

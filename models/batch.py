@@ -61,7 +61,8 @@ def _converted(connection: Connection, table: Table, name: str, values: list[Any
         except KeyError:
             result = done[value] = convert(value)
         except TypeError:
-            if (result := done_objects.get(id(value), done_objects)) is done_objects:
-                result = done_objects[id(value)] = convert(value)
+            if id(value) not in done_objects:
+                done_objects[id(value)] = convert(value)
+            result = done_objects[id(value)]
         converted.append(result)
     return converted
