@@ -283,7 +283,7 @@ def simulate(
     """Replay each day: sweep, dispatch and a deterministic pattern of submissions, in one flow run."""
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     if last < first:
-        raise fail("--to is before --from")
+        raise fail("--to (ngày cuối) đứng trước --from (ngày đầu)")
     out.print_json(json.dumps(_replay_with_progress(first, last)))
 
 

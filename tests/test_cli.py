@@ -402,3 +402,10 @@ def test_a_command_waits_for_prefects_temporary_server_longer_than_prefects_defa
     # An operator's longer wait is kept.
     with temporary_settings(updates={PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 300}), jobs():
         assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() == 300
+
+
+def test_a_replay_that_ends_before_it_starts_is_refused_in_one_vietnamese_line(cli):
+    result = cli("simulate", "--from", "2020-01-05", "--to", "2020-01-01")
+    assert result.exit_code != 0
+    assert "--to (ngày cuối) đứng trước --from (ngày đầu)" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
